@@ -1,0 +1,191 @@
+package predict
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/gotpp/gotpp/metrics"
+)
+
+// Prediction is the next-event distribution of one Next, summarised.
+type Prediction struct {
+	// Mean is E[Δt] = ∫_0^∞ S(t) dt; +Inf when Defective.
+	Mean float64 `json:"mean"`
+	// Median solves Λ(t) = ln 2; +Inf when TailMass >= 1/2.
+	Median float64 `json:"median"`
+	// MeanGivenEvent and MedianGivenEvent are the mean and median of Δt
+	// conditioned on an event happening (within the horizon); equal to Mean
+	// and Median up to the tolerance when not Defective, NaN when no event
+	// can happen at all (TailMass = 1).
+	MeanGivenEvent   float64 `json:"mean_given_event"`
+	MedianGivenEvent float64 `json:"median_given_event"`
+	// MarkProbs[k] = P(next mark = k) = ∫_0^∞ λ_k(t) S(t) dt. They sum to
+	// 1 - TailMass.
+	MarkProbs []float64 `json:"mark_probs"`
+	// Mark is the most probable mark (lowest index on ties).
+	Mark int `json:"mark"`
+	// TopK are the Options.TopK most probable marks, most probable first,
+	// with their probabilities.
+	TopK      []int     `json:"topk"`
+	TopKProbs []float64 `json:"topk_probs"`
+	// TailMass is S at the end of the integration: ~0 (< TailTol) for a
+	// proper law; the defect P(no next event) when Defective.
+	TailMass float64 `json:"tail_mass"`
+	// Defective reports that S(MaxHorizon) > TailTol: the intensity dies out
+	// (zero-intensity tail) or the tail is heavier than the horizon resolves.
+	Defective bool `json:"defective"`
+	// Horizon is where the integration stopped (time since the last event).
+	Horizon float64 `json:"horizon"`
+	// ErrEst is the accumulated Gauss-Kronrod error estimate on the
+	// probabilities; ErrMean the one on Mean.
+	ErrEst  float64 `json:"err_est"`
+	ErrMean float64 `json:"err_mean"`
+	// Evals is the number of intensity (or density) evaluations used.
+	Evals int `json:"evals"`
+}
+
+// Analyze computes the next-event distribution of n by adaptive quadrature
+// (no sampling): the waiting-time mean and median, the mark probabilities and
+// the top marks.
+//
+// Method: the time axis from the last event is cut into panels, walked left
+// to right, starting with width 1/λ(0+). On each panel the intensities are
+// evaluated at the 15 Gauss-Kronrod nodes; the compensator Λ at those nodes
+// comes from the closed form (Compensated), from -ln S (Density), or else
+// from integrating the degree-14 interpolant of Σλ_k through the nodes from
+// the panel start, so that one set of evaluations gives Λ, S = e^{-Λ}, ∫S
+// and ∫λ_k S. A panel whose embedded G7/K15 error estimates exceed
+// Options.Tol is halved; one far inside the tolerance lets the next panel
+// double. The infinite upper limit is handled by this doubling: the walk
+// stops when S <= Options.TailTol, or at Options.MaxHorizon, where a
+// survival still above TailTol is reported as a defective law (TailMass,
+// Defective) rather than silently renormalised. The median (and any
+// quantile) is the root of Λ(t) = -ln(1-p) inside the bracketing panel,
+// found by Brent's method.
+func Analyze(n Next, opts Options) (Prediction, error) {
+	e, err := newEngine(n, opts)
+	if err != nil {
+		return Prediction{}, err
+	}
+	return e.analyze()
+}
+
+func (e *engine) analyze() (Prediction, error) {
+	var pr Prediction
+	pr.MarkProbs = make([]float64, e.k)
+	var panels []panel
+	var mean, tf, errMean, errProb float64
+	end, lamEnd, atMax, err := e.march(true, func(p *panel) bool {
+		panels = append(panels, *p)
+		mean += p.intS
+		tf += p.intTF
+		errMean += p.errS
+		errProb += p.errM + p.errLam*math.Exp(-p.lamA)
+		for k := range pr.MarkProbs {
+			pr.MarkProbs[k] += e.mass[k]
+		}
+		return false
+	})
+	if err != nil {
+		return pr, err
+	}
+	tail := math.Exp(-lamEnd)
+	pr.Horizon = end
+	pr.TailMass = tail
+	pr.ErrEst = errProb
+	pr.ErrMean = errMean
+	pr.Defective = atMax && tail > e.o.TailTol
+	for k, v := range pr.MarkProbs {
+		if v < 0 {
+			pr.MarkProbs[k] = 0 // quadrature noise on a vanishing mass
+		}
+	}
+	occurred := 1 - tail
+	if pr.Defective {
+		pr.Mean = math.Inf(1)
+		// E[Δt | Δt <= T] = ∫_0^T t f(t) dt / (1 - S(T)), accumulated
+		// directly (∫S - T·S(T) would cancel catastrophically).
+		pr.MeanGivenEvent = tf / occurred
+	} else {
+		pr.Mean = mean
+		pr.MeanGivenEvent = mean
+	}
+	if occurred > 0 {
+		if pr.MedianGivenEvent, err = e.quantileFromPanels(panels, -math.Log1p(-0.5*occurred)); err != nil {
+			return pr, err
+		}
+	} else {
+		// No event can happen (zero intensity throughout): nothing to
+		// condition on.
+		pr.MeanGivenEvent, pr.MedianGivenEvent = math.NaN(), math.NaN()
+	}
+	if tail >= 0.5 {
+		pr.Median = math.Inf(1)
+	} else if pr.Defective {
+		if pr.Median, err = e.quantileFromPanels(panels, math.Ln2); err != nil {
+			return pr, err
+		}
+	} else {
+		pr.Median = pr.MedianGivenEvent
+	}
+	pr.TopK = metrics.TopK(pr.MarkProbs, e.o.TopK)
+	pr.TopKProbs = make([]float64, len(pr.TopK))
+	for i, k := range pr.TopK {
+		pr.TopKProbs[i] = pr.MarkProbs[k]
+	}
+	pr.Mark = pr.TopK[0]
+	pr.Evals = e.evals
+	return pr, nil
+}
+
+// quantileFromPanels solves Λ(t) = target within the walked panels.
+func (e *engine) quantileFromPanels(panels []panel, target float64) (float64, error) {
+	if target <= 0 {
+		return 0, nil
+	}
+	i := sort.Search(len(panels), func(i int) bool { return panels[i].lamB >= target })
+	if i == len(panels) {
+		return math.Inf(1), nil
+	}
+	return e.solveLam(&panels[i], target)
+}
+
+// Quantile returns the p-quantile of the waiting time of n: the t with
+// P(Δt <= t) = p, i.e. Λ(t) = -ln(1-p). It returns +Inf when the law is
+// defective with P(no event) >= 1-p (within Options.MaxHorizon).
+func Quantile(n Next, p float64, opts Options) (float64, error) {
+	if !(p >= 0 && p < 1) {
+		return 0, fmt.Errorf("predict: quantile level %v outside [0, 1)", p)
+	}
+	e, err := newEngine(n, opts)
+	if err != nil {
+		return 0, err
+	}
+	return e.invert(-math.Log1p(-p))
+}
+
+// invert solves Λ(t) = target by walking panels (Λ only) until one brackets
+// it, then Brent's method inside; +Inf when Λ stays below target up to
+// MaxHorizon.
+func (e *engine) invert(target float64) (float64, error) {
+	if target <= 0 {
+		return 0, nil
+	}
+	var hit panel
+	found := false
+	_, _, _, err := e.march(false, func(p *panel) bool {
+		if p.lamB >= target {
+			hit, found = *p, true
+			return true
+		}
+		return false
+	})
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return math.Inf(1), nil
+	}
+	return e.solveLam(&hit, target)
+}

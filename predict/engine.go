@@ -1,0 +1,443 @@
+package predict
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/gotpp/gotpp/likelihood"
+)
+
+// Options tune the quadrature and the batch helpers. The zero value gives the
+// documented defaults.
+type Options struct {
+	// Tol is the error allowed per integration panel (default 1e-9): the
+	// embedded Gauss-Kronrod estimate |K15 - G7| must be <= Tol for the
+	// probability mass integrated on the panel, <= Tol·(panel width) for
+	// ∫S, and <= Tol/S(panel start) for the compensator increment. The
+	// accumulated estimate is reported in Prediction.ErrEst; with a few dozen
+	// panels per prediction the probabilities are accurate to ~1e-8 and the
+	// mean to ~1e-8 relative, for smooth intensities.
+	Tol float64
+	// TailTol ends the integration once S(t) <= TailTol (default 1e-12).
+	// The neglected tail of the mean is S(t)·(mean residual life), relative
+	// error ~TailTol for tails that are not much heavier than exponential.
+	TailTol float64
+	// MaxHorizon bounds the integration (time since the last event). When
+	// S is still above TailTol there, the law is reported as Defective
+	// (a zero-intensity tail, or a tail heavier than the horizon resolves).
+	// Default: 1e12 / λ(0+) (1e12 when λ(0+) = 0).
+	MaxHorizon float64
+	// MaxEvals caps intensity evaluations per prediction (default 2e6).
+	MaxEvals int
+	// TopK is the number of most probable marks reported (default 3).
+	TopK int
+
+	// Convention selects the target events of the batch helpers: under
+	// likelihood.Full every event is predicted (event 0 from an empty
+	// history starting at seq.Start); under likelihood.EasyTPP event 0 is
+	// history only, as in EasyTPP's evaluation.
+	Convention likelihood.Convention
+	// Draw adds EasyTPP's single-random-draw prediction to every row.
+	Draw bool
+	// Seed seeds the draws (sequence s uses the PCG stream (Seed, s)).
+	Seed uint64
+	// Workers is the number of goroutines of Dataset (default 2). Results do
+	// not depend on it.
+	Workers int
+}
+
+func (o Options) resolved() Options {
+	if o.Tol <= 0 {
+		o.Tol = 1e-9
+	}
+	if o.TailTol <= 0 {
+		o.TailTol = 1e-12
+	}
+	if o.MaxEvals <= 0 {
+		o.MaxEvals = 2_000_000
+	}
+	if o.TopK <= 0 {
+		o.TopK = 3
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	return o
+}
+
+// ErrTooManyEvals is returned when a prediction needs more than
+// Options.MaxEvals intensity evaluations (typically an intensity with
+// discontinuities the panels keep refining, or NaN-free garbage).
+var ErrTooManyEvals = errors.New("predict: too many intensity evaluations")
+
+type mode int
+
+const (
+	numeric mode = iota // only λ_k: Λ integrated on the fly
+	exact               // λ_k and Λ in closed form
+	dens                // f, S and mark probabilities
+)
+
+type engine struct {
+	n    Next
+	k    int
+	mode mode
+	comp Compensated
+	d    *densityNext
+	o    Options
+
+	lam   [nK][]float64 // λ_k at the nodes of the current panel
+	tot   [nK]float64   // Σ_k λ_k (density mode: f)
+	lamN  [nK]float64   // Λ at the nodes
+	sN    [nK]float64   // S at the nodes
+	mass  []float64     // per-type mass of the current panel (K15)
+	scr   []float64
+	evals int
+	h0    float64
+	maxH  float64
+}
+
+func newEngine(n Next, o Options) (*engine, error) {
+	if n == nil {
+		return nil, errors.New("predict: nil Next")
+	}
+	k := n.NumTypes()
+	if k < 1 {
+		return nil, fmt.Errorf("predict: Next has %d mark types", k)
+	}
+	e := &engine{n: n, k: k, o: o.resolved()}
+	switch v := n.(type) {
+	case *densityNext:
+		e.mode, e.d = dens, v
+		s := 0.0
+		for i, p := range v.p {
+			if !(p >= 0) || math.IsInf(p, 0) {
+				return nil, fmt.Errorf("predict: mark probability [%d] = %v", i, p)
+			}
+			s += p
+		}
+		if math.Abs(s-1) > 1e-6 {
+			return nil, fmt.Errorf("predict: mark probabilities sum to %v, want 1", s)
+		}
+	case Compensated:
+		e.mode, e.comp = exact, v
+	}
+	for j := range e.lam {
+		e.lam[j] = make([]float64, k)
+	}
+	e.mass = make([]float64, k)
+	e.scr = make([]float64, k)
+	// Time scale from the hazard at 0+.
+	var h0 float64
+	if e.mode == dens {
+		f, s, err := e.densAt(0)
+		if err != nil {
+			return nil, err
+		}
+		if s > 0 && f > 0 {
+			h0 = s / f
+		}
+	} else {
+		tot, err := e.intens(0, e.scr)
+		if err != nil {
+			return nil, err
+		}
+		if tot > 0 {
+			h0 = 1 / tot
+		}
+	}
+	if !(h0 > 0) || math.IsInf(h0, 0) {
+		h0 = 1
+	}
+	e.h0 = h0
+	e.maxH = e.o.MaxHorizon
+	if e.maxH <= 0 {
+		e.maxH = 1e12 * h0
+	}
+	return e, nil
+}
+
+// intens evaluates and checks λ_k(dt), returning the total.
+func (e *engine) intens(dt float64, out []float64) (float64, error) {
+	e.evals++
+	if e.evals > e.o.MaxEvals {
+		return 0, fmt.Errorf("%w (%d)", ErrTooManyEvals, e.o.MaxEvals)
+	}
+	e.n.Intensities(dt, out)
+	tot := 0.0
+	for k, v := range out {
+		if !(v >= 0) || math.IsInf(v, 1) {
+			return 0, fmt.Errorf("predict: intensity of type %d at dt=%g is %v (want finite >= 0)", k, dt, v)
+		}
+		tot += v
+	}
+	return tot, nil
+}
+
+func (e *engine) densAt(dt float64) (f, s float64, err error) {
+	e.evals++
+	if e.evals > e.o.MaxEvals {
+		return 0, 0, fmt.Errorf("%w (%d)", ErrTooManyEvals, e.o.MaxEvals)
+	}
+	f, s = e.d.d.TimeDensity(dt), e.d.d.Survival(dt)
+	if !(f >= 0) || math.IsInf(f, 1) {
+		return 0, 0, fmt.Errorf("predict: time density at dt=%g is %v (want finite >= 0)", dt, f)
+	}
+	if !(s >= 0 && s <= 1) {
+		return 0, 0, fmt.Errorf("predict: survival at dt=%g is %v (want in [0, 1])", dt, s)
+	}
+	return f, s, nil
+}
+
+func (e *engine) compAt(dt float64) (float64, error) {
+	v := e.comp.Compensator(dt)
+	if math.IsNaN(v) || v < 0 {
+		return 0, fmt.Errorf("predict: compensator at dt=%g is %v (want >= 0)", dt, v)
+	}
+	return v, nil
+}
+
+// panel is the result of one Gauss-Kronrod panel [a, a+h].
+type panel struct {
+	a, h       float64
+	lamA, lamB float64 // Λ at both ends
+	intS       float64 // ∫ S over the panel (K15)
+	intTF      float64 // ∫ t·f(t) over the panel, f = Σλ_k·S the density
+	errS       float64
+	errM       float64 // Σ_k |K15 - G7| of ∫ λ_k S
+	errLam     float64 // |K15 - G7| of ∫ λ (numeric mode)
+}
+
+// evalPanel evaluates the panel [a, a+h] given Λ(a). When withMass is
+// false only Λ is computed (for the samplers).
+func (e *engine) evalPanel(a, h, lamA float64, withMass bool) (panel, error) {
+	p := panel{a: a, h: h, lamA: lamA}
+	r := h / 2
+	for j := 0; j < nK; j++ {
+		x := a + r*(1+node[j])
+		if e.mode == dens {
+			f, s, err := e.densAt(x)
+			if err != nil {
+				return p, err
+			}
+			e.tot[j], e.sN[j] = f, s
+			e.lamN[j] = -math.Log(s)
+			continue
+		}
+		tot, err := e.intens(x, e.lam[j])
+		if err != nil {
+			return p, err
+		}
+		e.tot[j] = tot
+		if e.mode == exact {
+			if e.lamN[j], err = e.compAt(x); err != nil {
+				return p, err
+			}
+		}
+	}
+	switch e.mode {
+	case numeric:
+		var kv, gv float64
+		for j := 0; j < nK; j++ {
+			kv += wK[j] * e.tot[j]
+			gv += wG[j] * e.tot[j]
+			c := 0.0
+			for l := 0; l < nK; l++ {
+				c += cumW[j][l] * e.tot[l]
+			}
+			e.lamN[j] = lamA + r*c
+			e.sN[j] = math.Exp(-e.lamN[j])
+		}
+		p.lamB = lamA + r*kv
+		p.errLam = abs(r * (kv - gv))
+	case exact:
+		var err error
+		if p.lamB, err = e.compAt(a + h); err != nil {
+			return p, err
+		}
+		for j := 0; j < nK; j++ {
+			e.sN[j] = math.Exp(-e.lamN[j])
+		}
+	case dens:
+		_, s, err := e.densAt(a + h)
+		if err != nil {
+			return p, err
+		}
+		p.lamB = -math.Log(s)
+	}
+	if !withMass {
+		return p, nil
+	}
+	var ks, gs, tf float64
+	for j := 0; j < nK; j++ {
+		ks += wK[j] * e.sN[j]
+		gs += wG[j] * e.sN[j]
+		f := e.tot[j]
+		if e.mode != dens {
+			f *= e.sN[j]
+		}
+		tf += wK[j] * (a + r*(1+node[j])) * f
+	}
+	p.intS, p.errS = r*ks, abs(r*(ks-gs))
+	p.intTF = r * tf
+	p.errM = 0
+	for k := 0; k < e.k; k++ {
+		var km, gm float64
+		for j := 0; j < nK; j++ {
+			var g float64
+			if e.mode == dens {
+				g = e.d.p[k] * e.tot[j]
+			} else {
+				g = e.lam[j][k] * e.sN[j]
+			}
+			km += wK[j] * g
+			gm += wG[j] * g
+		}
+		e.mass[k] = r * km
+		p.errM += abs(r * (km - gm))
+	}
+	return p, nil
+}
+
+// ratio is the panel error relative to what Options.Tol allows (<= 1 is
+// acceptable).
+func (e *engine) ratio(p *panel, withMass bool) float64 {
+	tol := e.o.Tol
+	sA := math.Exp(-p.lamA)
+	r := p.errLam * sA / tol
+	if withMass {
+		r = math.Max(r, p.errM/tol)
+		r = math.Max(r, p.errS/(tol*p.h))
+	}
+	return r
+}
+
+// march walks panels from dt = 0 until stop(panel) is true, S falls below
+// TailTol (when withMass) or MaxHorizon is passed. Panels are halved until
+// their error is acceptable (or too narrow to halve) and doubled when the
+// error is far below the tolerance. visit sees every accepted panel, with
+// e.mass filled when withMass.
+func (e *engine) march(withMass bool, visit func(p *panel) (stop bool)) (end float64, lamEnd float64, reachedMax bool, err error) {
+	t, lam, h := 0.0, 0.0, e.h0
+	for {
+		if t >= e.maxH {
+			return t, lam, true, nil
+		}
+		p, err := e.evalPanel(t, h, lam, withMass)
+		if err != nil {
+			return t, lam, false, err
+		}
+		r := e.ratio(&p, withMass)
+		if r > 1 && h > 1e-13*math.Max(t, e.h0) {
+			h /= 2
+			continue
+		}
+		if p.lamB < lam {
+			p.lamB = lam // Λ is non-decreasing; guard rounding
+		}
+		if visit(&p) {
+			return t + h, p.lamB, false, nil
+		}
+		t += h
+		lam = p.lamB
+		if withMass && math.Exp(-lam) <= e.o.TailTol {
+			return t, lam, false, nil
+		}
+		if r < 1e-3 {
+			h *= 2
+		}
+	}
+}
+
+// lamAt is Λ(x) for x inside the accepted panel p.
+func (e *engine) lamAt(p *panel, x float64) (float64, error) {
+	switch e.mode {
+	case exact:
+		return e.compAt(x)
+	case dens:
+		_, s, err := e.densAt(x)
+		return -math.Log(s), err
+	}
+	if x <= p.a {
+		return p.lamA, nil
+	}
+	v, _, err := gk15(func(y float64) (float64, error) { return e.intens(y, e.scr) }, p.a, x)
+	return p.lamA + v, err
+}
+
+// solveLam finds x in panel p with Λ(x) = target (Λ(a) < target <= Λ(b)) by
+// Brent's method.
+func (e *engine) solveLam(p *panel, target float64) (float64, error) {
+	f := func(x float64) (float64, error) {
+		v, err := e.lamAt(p, x)
+		return v - target, err
+	}
+	fa := p.lamA - target
+	fb := p.lamB - target
+	if fb < 0 {
+		fb = 0 // rounding at the bracket end
+	}
+	xtol := 1e-14*(p.a+p.h) + 1e-300
+	return brent(f, p.a, p.a+p.h, fa, fb, xtol, 200)
+}
+
+// brent finds a root of f in [a, b] given f(a)·f(b) <= 0 with Brent's
+// method (inverse quadratic interpolation or secant steps, falling back to
+// bisection whenever they do not shrink the bracket fast enough).
+func brent(f func(float64) (float64, error), a, b, fa, fb, xtol float64, maxIter int) (float64, error) {
+	if fa == 0 {
+		return a, nil
+	}
+	if fb == 0 {
+		return b, nil
+	}
+	if fa*fb > 0 {
+		return 0, fmt.Errorf("predict: root not bracketed in [%g, %g] (f = %g, %g)", a, b, fa, fb)
+	}
+	if abs(fa) < abs(fb) {
+		a, b, fa, fb = b, a, fb, fa
+	}
+	c, fc := a, fa
+	d := 0.0
+	bisected := true
+	for it := 0; it < maxIter; it++ {
+		if fb == 0 || abs(b-a) <= xtol {
+			return b, nil
+		}
+		var s float64
+		if fa != fc && fb != fc {
+			s = a*fb*fc/((fa-fb)*(fa-fc)) + b*fa*fc/((fb-fa)*(fb-fc)) + c*fa*fb/((fc-fa)*(fc-fb))
+		} else {
+			s = b - fb*(b-a)/(fb-fa)
+		}
+		lo, hi := (3*a+b)/4, b
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+		if !(s > lo && s < hi) ||
+			(bisected && abs(s-b) >= abs(b-c)/2) ||
+			(!bisected && abs(s-b) >= abs(c-d)/2) ||
+			(bisected && abs(b-c) < xtol) ||
+			(!bisected && abs(c-d) < xtol) {
+			s = (a + b) / 2
+			bisected = true
+		} else {
+			bisected = false
+		}
+		fs, err := f(s)
+		if err != nil {
+			return 0, err
+		}
+		d, c, fc = c, b, fb
+		if fa*fs < 0 {
+			b, fb = s, fs
+		} else {
+			a, fa = s, fs
+		}
+		if abs(fa) < abs(fb) {
+			a, b, fa, fb = b, a, fb, fa
+		}
+	}
+	return b, nil
+}

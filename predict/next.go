@@ -1,0 +1,93 @@
+package predict
+
+import (
+	"math"
+
+	"github.com/gotpp/gotpp/data"
+)
+
+// Next is the conditional law of the next event given a history that ends at
+// t_last (the last observed event, or the window start when there is none).
+// It is what a model hands to this package for one prefix.
+//
+// Intensities(dt, out) writes λ_k(t_last + dt) for k = 0..NumTypes()-1 into
+// out (len(out) == NumTypes()), for dt >= 0, assuming no event happens in
+// (t_last, t_last + dt). The value at dt = 0 is the right limit λ(t_last+).
+// Values must be finite and >= 0. Intensities is called many times per
+// prediction and must not allocate if speed matters; it is only called from
+// one goroutine at a time for a given Next.
+//
+// A Next may also implement Compensated when it knows the integrated
+// intensity in closed form; otherwise this package integrates Σ_k λ_k
+// numerically (see Options.Tol). A mark-first or density model (the time
+// density and the mark distribution given directly, as IntensityFree does)
+// implements Density instead and wraps it with FromDensity.
+type Next interface {
+	NumTypes() int
+	Intensities(dt float64, out []float64)
+}
+
+// Compensated is implemented by a Next that knows its compensator:
+// Compensator(dt) = ∫_0^dt Σ_k λ_k(t_last + s) ds, exactly.
+type Compensated interface {
+	Compensator(dt float64) float64
+}
+
+// Density is the law of the next event given directly, for mark-first models:
+// TimeDensity(dt) = f(dt), the density of the waiting time; Survival(dt) =
+// S(dt) = P(Δt > dt) = 1 - ∫_0^dt f; MarkProbs(out) writes the mark
+// distribution, which does not depend on the time. A defective law (S(∞) > 0)
+// is allowed.
+type Density interface {
+	NumTypes() int
+	TimeDensity(dt float64) float64
+	Survival(dt float64) float64
+	MarkProbs(out []float64)
+}
+
+// Model is what the batch helpers (Sequence, Dataset, RescaledGaps) need: for
+// event index i of seq, NextAfter returns the law of that event conditioned
+// on events 0..i-1 only (history strictly before event i, so event i is the
+// target; for i == 0 the history is empty and starts at seq.Start). The
+// returned Next must treat dt as the time since seq.Times[i-1] (or seq.Start
+// when i == 0). NextAfter is called from several goroutines at once (see
+// Options.Workers) and must be safe for that; each returned Next is used by
+// one goroutine only.
+type Model interface {
+	NumTypes() int
+	NextAfter(seq *data.Sequence, i int) Next
+}
+
+// FromDensity turns a Density into a Next. The result's Intensities are the
+// hazard f(dt)/S(dt) split by the mark probabilities, its Compensator is
+// -ln S(dt), and the predictors in this package recognise it and work from f,
+// S and the mark probabilities directly (no division by a vanishing S).
+func FromDensity(d Density) Next {
+	k := d.NumTypes()
+	p := make([]float64, k)
+	d.MarkProbs(p)
+	return &densityNext{d: d, p: p}
+}
+
+type densityNext struct {
+	d Density
+	p []float64
+}
+
+func (n *densityNext) NumTypes() int { return len(n.p) }
+
+func (n *densityNext) Intensities(dt float64, out []float64) {
+	f, s := n.d.TimeDensity(dt), n.d.Survival(dt)
+	for k, pk := range n.p {
+		switch {
+		case pk == 0 || f == 0:
+			out[k] = 0
+		case s <= 0:
+			out[k] = math.Inf(1)
+		default:
+			out[k] = pk * f / s
+		}
+	}
+}
+
+func (n *densityNext) Compensator(dt float64) float64 { return -math.Log(n.d.Survival(dt)) }
