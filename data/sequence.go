@@ -1,5 +1,26 @@
 // Package data holds gotpp's event-sequence data model (Sequence, Dataset)
 // and the readers, writers and validators for the file formats that feed it.
+//
+// Formats (each optionally gzip-compressed; detected from the extension, or
+// from the content when the extension is ".json", unknown or missing):
+//   - JSON Lines (.jsonl): {"times":[...],"types":[...],"start":..,"end":..,"id":..}
+//   - CSV (.csv): sequence_id,time,type[,start,end], one event per row
+//   - EasyTPP Hugging Face JSON (.json): records with dim_process, seq_len,
+//     time_since_start, time_since_last_event, type_event
+//   - EasyTPP Gatech pickles (.pkl): {dim_process, train/dev/test: [[{...}]]}
+//
+// A data-set directory holds train/dev/test files and an optional meta.json
+// (Meta: num_types, type_names, anything else kept verbatim). Readers check
+// every sequence and report problems as *LoadError naming the file, line or
+// record, and field. Writers store floats in their shortest exact form and
+// windows and IDs only when they differ from the defaults, so every format
+// converts to every other losslessly. ComputeStats summarises a data set;
+// Import turns a raw event-log CSV into a split data set.
+//
+// JSON and CSV use encoding/json and encoding/csv. Pickles are decoded with
+// github.com/kisielk/og-rek after a hand-written opcode scan that refuses any
+// pickle referencing a global (see pickle.go); the pickle writer is
+// hand-written because og-rek's encoder emits dict keys in random order.
 package data
 
 import (

@@ -1,0 +1,276 @@
+package engine
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+func trans(b bool) blas.Transpose {
+	if b {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
+// gemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices with
+// op(A) m×k and op(B) k×n, through the registered BLAS (gonum's pure-Go
+// implementation unless blas64.Use installed another).
+//
+// Large products are cut into tiles of at most tileRows×tileCols of C, each
+// below the size at which gonum's Dgemm starts goroutines: parallelism
+// belongs to Workers (one goroutine per batch chunk), and gonum's
+// per-block goroutines cost time and allocations on every call.
+func gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, b []float64, beta float64, c []float64) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		if beta != 1 {
+			for i := range c[:m*n] {
+				c[i] *= beta
+			}
+		}
+		return
+	}
+	lda := k
+	if tA {
+		lda = m
+	}
+	ldb := n
+	if tB {
+		ldb = k
+	}
+	// Matrix-vector products go to Dgemv: gonum's Dgemm would make one
+	// length-1 axpy per element.
+	if n == 1 {
+		// c (m) = op(A)·b, b contiguous whether or not it is transposed
+		if tA {
+			dgemv(blas.Trans, k, m, alpha, a, lda, b, 1, beta, c, 1)
+		} else {
+			dgemv(blas.NoTrans, m, k, alpha, a, lda, b, 1, beta, c, 1)
+		}
+		return
+	}
+	if m == 1 {
+		// cᵀ (n) = op(B)ᵀ·aᵀ, a contiguous whether or not it is transposed
+		if tB {
+			dgemv(blas.NoTrans, n, k, alpha, b, ldb, a, 1, beta, c, 1)
+		} else {
+			dgemv(blas.Trans, k, n, alpha, b, ldb, a, 1, beta, c, 1)
+		}
+		return
+	}
+	if !tiled || (m <= tileRows && n <= tileCols) {
+		dgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, n)
+		return
+	}
+	for i := 0; i < m; i += tileRows {
+		mi := min(tileRows, m-i)
+		var ai []float64
+		if tA {
+			ai = a[i:]
+		} else {
+			ai = a[i*lda:]
+		}
+		for j := 0; j < n; j += tileCols {
+			nj := min(tileCols, n-j)
+			bj := b[j:]
+			if tB {
+				bj = b[j*ldb:]
+			}
+			dgemm(trans(tA), trans(tB), mi, nj, k, alpha, ai, lda, bj, ldb, beta, c[i*n+j:], n)
+		}
+	}
+}
+
+// The BLAS routines gemm calls: gonum's (through blas64, so blas64.Use
+// applies) unless the openblas build tag installed OpenBLAS's.
+var (
+	blasName = "gonum"
+	tiled    = true
+	dgemm    = func(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+		blas64.Implementation().Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+	dgemv = func(tA blas.Transpose, m, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
+		blas64.Implementation().Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
+	}
+)
+
+// BLAS names the library matrix products go through: "gonum" by default,
+// "openblas" in builds with the openblas tag (cgo, -lopenblas).
+func BLAS() string { return blasName }
+
+// Tile sizes for gemm: gonum's Dgemm runs serially below 4 blocks of 64×64.
+const (
+	tileRows = 64
+	tileCols = 3 * 64
+)
+
+// matDims returns op(x)'s rows and columns for a matrix x seen as
+// [Rows, Cols].
+func matDims(x *Tensor, tr bool) (r, c int) {
+	if tr {
+		return x.Cols(), x.Rows()
+	}
+	return x.Rows(), x.Cols()
+}
+
+// MatMul returns op(a)·op(b), where op transposes when the flag is set.
+// b must have 2 axes. Without transA, a may have more than 2 axes: its
+// leading axes are flattened into rows and kept in the result's shape
+// ([..., K]·[K, N] → [..., N]).
+func (t *Tape) MatMul(a, b *Tensor, transA, transB bool) *Tensor {
+	if b.nd != 2 || (transA && a.nd != 2) || a.nd == 0 {
+		panic(fmt.Sprintf("engine: MatMul of %v and %v", a.Shape(), b.Shape()))
+	}
+	M, K := matDims(a, transA)
+	K2, N := matDims(b, transB)
+	if K != K2 {
+		panic(fmt.Sprintf("engine: MatMul of %v (trans %v) and %v (trans %v): inner sizes %d and %d differ", a.Shape(), transA, b.Shape(), transB, K, K2))
+	}
+	var s shape
+	if transA {
+		s = sh2(M, N)
+	} else {
+		s = shOf(a).withLast(N)
+	}
+	out := t.newTensor(s, false)
+	gemm(transA, transB, M, N, K, 1, a.Data, b.Data, 0, out.Data)
+	f := 0
+	if transA {
+		f |= 1
+	}
+	if transB {
+		f |= 2
+	}
+	t.record(&Node{kind: opMatMul, Out: [4]*Tensor{out}, In: [6]*Tensor{a, b}, Flags: f})
+	return out
+}
+
+// backwardMatMul adds the gradients of C = op(A)·op(B) (C's gradient g,
+// m×n) into A and B.
+func backwardMatMul(g []float64, a, b *Tensor, tA, tB bool, m, n, k int, aData, bData, aGrad, bGrad []float64) {
+	if aGrad != nil {
+		if !tA { // dA (m×k) = g·op(B)ᵀ
+			gemm(false, !tB, m, k, n, 1, g, bData, 1, aGrad)
+		} else { // A stored k×m: dA = op(B)·gᵀ
+			gemm(tB, true, k, m, n, 1, bData, g, 1, aGrad)
+		}
+	}
+	if bGrad != nil {
+		if !tB { // dB (k×n) = op(A)ᵀ·g
+			gemm(!tA, false, k, n, m, 1, aData, g, 1, bGrad)
+		} else { // B stored n×k: dB = gᵀ·op(A)
+			gemm(true, tA, n, k, m, 1, g, aData, 1, bGrad)
+		}
+	}
+}
+
+// BatchMatMul multiplies matching matrices of two 3-axis tensors:
+// [n, ·, ·]·[n, ·, ·] → [n, M, N], with op transposing the last two axes
+// when the flag is set (attention scores are BatchMatMul(q, k, false, true)).
+func (t *Tape) BatchMatMul(a, b *Tensor, transA, transB bool) *Tensor {
+	if a.nd != 3 || b.nd != 3 || a.dims[0] != b.dims[0] {
+		panic(fmt.Sprintf("engine: BatchMatMul of %v and %v", a.Shape(), b.Shape()))
+	}
+	nb := a.dims[0]
+	M, K := a.dims[1], a.dims[2]
+	if transA {
+		M, K = K, M
+	}
+	K2, N := b.dims[1], b.dims[2]
+	if transB {
+		K2, N = N, K2
+	}
+	if K != K2 {
+		panic(fmt.Sprintf("engine: BatchMatMul of %v (trans %v) and %v (trans %v): inner sizes differ", a.Shape(), transA, b.Shape(), transB))
+	}
+	out := t.newTensor(sh3(nb, M, N), false)
+	sa, sb, sc := M*K, K*N, M*N
+	for i := 0; i < nb; i++ {
+		gemm(transA, transB, M, N, K, 1, a.Data[i*sa:(i+1)*sa], b.Data[i*sb:(i+1)*sb], 0, out.Data[i*sc:(i+1)*sc])
+	}
+	f := 0
+	if transA {
+		f |= 1
+	}
+	if transB {
+		f |= 2
+	}
+	t.record(&Node{kind: opBatchMatMul, Out: [4]*Tensor{out}, In: [6]*Tensor{a, b}, Flags: f})
+	return out
+}
+
+// Linear returns x·W + bias: x [..., in], W [in, out], bias [out] or nil;
+// the result is [..., out].
+func (t *Tape) Linear(x, w, bias *Tensor) *Tensor {
+	if w.nd != 2 || x.Cols() != w.dims[0] || (bias != nil && len(bias.Data) != w.dims[1]) {
+		bs := []int(nil)
+		if bias != nil {
+			bs = bias.Shape()
+		}
+		panic(fmt.Sprintf("engine: Linear of %v with W %v and bias %v", x.Shape(), w.Shape(), bs))
+	}
+	M, K, N := x.Rows(), w.dims[0], w.dims[1]
+	out := t.newTensor(shOf(x).withLast(N), false)
+	beta := 0.0
+	if bias != nil {
+		for r := 0; r < M; r++ {
+			copy(out.Data[r*N:(r+1)*N], bias.Data)
+		}
+		beta = 1
+	}
+	gemm(false, false, M, N, K, 1, x.Data, w.Data, beta, out.Data)
+	t.record(&Node{kind: opLinear, Out: [4]*Tensor{out}, In: [6]*Tensor{x, w, bias}})
+	return out
+}
+
+func backwardLinalg(n *Node) {
+	out := n.Out[0]
+	g := out.Grad
+	a, b := n.In[0], n.In[1]
+	switch n.kind {
+	case opMatMul:
+		tA, tB := n.Flags&1 != 0, n.Flags&2 != 0
+		M, K := matDims(a, tA)
+		N := out.Cols()
+		backwardMatMul(g, a, b, tA, tB, M, N, K, a.Data, b.Data, a.Grad, b.Grad)
+	case opBatchMatMul:
+		tA, tB := n.Flags&1 != 0, n.Flags&2 != 0
+		nb, M, N := out.dims[0], out.dims[1], out.dims[2]
+		K := a.dims[2]
+		if tA {
+			K = a.dims[1]
+		}
+		sa, sb, sc := M*K, K*N, M*N
+		for i := 0; i < nb; i++ {
+			var ag, bg []float64
+			if a.Grad != nil {
+				ag = a.Grad[i*sa : (i+1)*sa]
+			}
+			if b.Grad != nil {
+				bg = b.Grad[i*sb : (i+1)*sb]
+			}
+			backwardMatMul(g[i*sc:(i+1)*sc], a, b, tA, tB, M, N, K, a.Data[i*sa:(i+1)*sa], b.Data[i*sb:(i+1)*sb], ag, bg)
+		}
+	case opLinear:
+		bias := n.In[2]
+		M, K, N := a.Rows(), b.dims[0], b.dims[1]
+		backwardMatMul(g, a, b, false, false, M, N, K, a.Data, b.Data, a.Grad, b.Grad)
+		if bias != nil && bias.Grad != nil {
+			colSumInto(bias.Grad, g, M, N)
+		}
+	}
+}
+
+// colSumInto adds the column sums of the m×n matrix g into dst.
+func colSumInto(dst, g []float64, m, n int) {
+	dst = dst[:n]
+	for r := 0; r < m; r++ {
+		for j, v := range g[r*n : (r+1)*n] {
+			dst[j] += v
+		}
+	}
+}
