@@ -1,0 +1,98 @@
+package rmtpp
+
+import (
+	"math"
+
+	"github.com/gotpp/gotpp/data"
+	"github.com/gotpp/gotpp/predict"
+)
+
+// next is RMTPP's law of the next event after a history whose last hidden
+// state gives c = v·h + b_v and the mark distribution p: the total intensity
+// exp(c + w·dt) with mark probabilities p, and its compensator in closed form.
+type next struct {
+	c, w float64
+	p    []float64
+}
+
+func (n *next) NumTypes() int { return len(n.p) }
+
+func (n *next) Intensities(dt float64, out []float64) {
+	lam := math.Exp(n.c + n.w*dt)
+	for k, p := range n.p {
+		out[k] = lam * p
+	}
+}
+
+func (n *next) Compensator(dt float64) float64 {
+	lam, _ := expIntegral(n.c, n.w, dt)
+	return lam
+}
+
+// hidden runs the RNN over events 0..i-1 of seq in plain scalar code (one
+// history at a time, as prediction needs) and returns the last state.
+func (m *Model) hidden(seq *data.Sequence, i int) []float64 {
+	H := m.cfg.HiddenSize
+	h := append([]float64(nil), m.h0.Value...)
+	nh := make([]float64, H)
+	phi := make([]float64, m.cfg.numFeatures())
+	prev := seq.Start
+	emb, wy, bh, wt, wh := m.emb.Value, m.wy.Value, m.bh.Value, m.wt.Value, m.wh.Value
+	for l := 0; l < i; l++ {
+		x := (seq.Times[l] - prev) / m.cfg.TimeScale
+		prev = seq.Times[l]
+		switch m.cfg.TimeFeature {
+		case FeatureLog1p:
+			phi[0] = math.Log1p(x)
+		case FeatureLinear:
+			phi[0] = x
+		default:
+			phi[0], phi[1] = math.Log1p(x), x
+		}
+		k := seq.Types[l]
+		for j := 0; j < H; j++ {
+			z := bh[j]
+			for d := 0; d < H; d++ {
+				z += emb[k*H+d]*wy[d*H+j] + h[d]*wh[d*H+j]
+			}
+			for f, v := range phi {
+				z += v * wt[f*H+j]
+			}
+			nh[j] = math.Tanh(z)
+		}
+		h, nh = nh, h
+	}
+	return h
+}
+
+// NextAfter implements predict.Model: the next-event law given events
+// 0..i-1 of seq (from the learned initial state at seq.Start when i == 0).
+func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
+	H, K := m.cfg.HiddenSize, m.k
+	h := m.hidden(seq, i)
+	c := m.bv.Value[0]
+	for d := 0; d < H; d++ {
+		c += m.v.Value[d] * h[d]
+	}
+	p := make([]float64, K)
+	mx := math.Inf(-1)
+	for k := 0; k < K; k++ {
+		z := m.bm.Value[k]
+		for d := 0; d < H; d++ {
+			z += h[d] * m.wm.Value[d*K+k]
+		}
+		p[k] = z
+		mx = math.Max(mx, z)
+	}
+	sum := 0.0
+	for k := range p {
+		p[k] = math.Exp(p[k] - mx)
+		sum += p[k]
+	}
+	for k := range p {
+		p[k] /= sum
+	}
+	return &next{c: c, w: m.w.Value[0], p: p}
+}
+
+var _ predict.Model = (*Model)(nil)
