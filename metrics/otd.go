@@ -48,14 +48,21 @@ var DefaultOTDCosts = []float64{0.05, 0.5, 1, 1.5, 2, 3, 4}
 func OTD(a, b []Event, c float64) float64 {
 	ta := byType(a)
 	tb := byType(b)
-	total := 0.0
-	for k, xs := range ta {
-		total += otdLine(xs, tb[k], c)
+	// Sum over types in increasing order: map order is random, and float
+	// addition is not associative, so this keeps OTD bit-reproducible.
+	types := make([]int, 0, len(ta)+len(tb))
+	for k := range ta {
+		types = append(types, k)
 	}
-	for k, ys := range tb {
-		if _, done := ta[k]; !done {
-			total += otdLine(nil, ys, c)
+	for k := range tb {
+		if _, ok := ta[k]; !ok {
+			types = append(types, k)
 		}
+	}
+	sort.Ints(types)
+	total := 0.0
+	for _, k := range types {
+		total += otdLine(ta[k], tb[k], c)
 	}
 	return total
 }
