@@ -52,8 +52,16 @@ func (h Hyper) Merge(def Hyper) Hyper {
 	if h.Dropout == 0 {
 		h.Dropout = def.Dropout
 	}
-	if h.Specs == nil {
-		h.Specs = def.Specs
+	if len(def.Specs) > 0 {
+		// Key by key: a user's spec overrides that key only.
+		merged := make(map[string]any, len(def.Specs)+len(h.Specs))
+		for k, v := range def.Specs {
+			merged[k] = v
+		}
+		for k, v := range h.Specs {
+			merged[k] = v
+		}
+		h.Specs = merged
 	}
 	return h
 }

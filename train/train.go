@@ -83,6 +83,13 @@ type Model interface {
 	Save(dir string) error
 }
 
+// DataFitter is a Model with constants fitted to the training data before
+// training (for example the mean and spread of log inter-event gaps used to
+// standardise inputs). Run calls FitData on the train split first.
+type DataFitter interface {
+	FitData(ds *data.Dataset) error
+}
+
 // Cloner is a Model that can run on several goroutines at once: Clone returns
 // a model whose Params have the same names and shapes and share the Value
 // slices with the original, but have their own Grad buffers (and whatever
@@ -253,6 +260,13 @@ func Run(ctx context.Context, m Model, trainDS, devDS *data.Dataset, opts Option
 	res := Result{BestDev: math.NaN(), TrainLoss: math.NaN()}
 	if err := opts.check(); err != nil {
 		return res, err
+	}
+	if f, ok := m.(DataFitter); ok && trainDS != nil {
+		// Deterministic in the training data, so a resumed run gets the
+		// same constants as the run it continues.
+		if err := f.FitData(trainDS); err != nil {
+			return res, fmt.Errorf("train: fitting data constants: %w", err)
+		}
 	}
 	logw := opts.Log
 	if logw == nil {

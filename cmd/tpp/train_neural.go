@@ -67,7 +67,13 @@ func neuralHyper(cmd *cobra.Command, exp *config.Experiment) model.Hyper {
 		mc := exp.Model
 		h.Hidden, h.TimeEmb, h.Layers, h.Heads = mc.HiddenSize, mc.TimeEmbSize, mc.NumLayers, mc.NumHeads
 		h.Dropout = mc.DropoutRate
-		h.Specs = mc.ModelSpecs
+		h.Specs = map[string]any{}
+		for k, v := range mc.ModelSpecs {
+			h.Specs[k] = v
+		}
+		if _, ok := h.Specs["rnn_type"]; !ok && mc.RNNType != "" {
+			h.Specs["rnn_type"] = mc.RNNType
+		}
 		if v, ok := mc.ModelSpecs["num_mix_components"].(int); ok {
 			h.Mixture = v
 		}

@@ -6,7 +6,10 @@
 package all
 
 import (
+	_ "github.com/gotpp/gotpp/model/compose"
+	_ "github.com/gotpp/gotpp/model/fullynn"
 	_ "github.com/gotpp/gotpp/model/hawkes"
+	_ "github.com/gotpp/gotpp/model/intensityfree"
 	_ "github.com/gotpp/gotpp/model/poisson"
 	_ "github.com/gotpp/gotpp/model/rmtpp"
 )
