@@ -1,0 +1,393 @@
+package attention
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/gotpp/gotpp/engine"
+)
+
+// Spans tells Attend which key rows each query row sees: query row r
+// attends the key rows Base[r] + j·Stride for j = 0..Len[r]−1 (and its own
+// self key when Attend is given self keys). A query row with no key at all
+// gets a zero output. The slices must stay unchanged until the tape is
+// reset (take them from Tape.Ints).
+type Spans struct {
+	Base, Len []int
+	Stride    int
+}
+
+// CausalSpans is causal self-attention over a time-major batch of L
+// positions and B columns (row i·B + b is position i of column b): a real
+// position i < lens[b] attends positions 0..i of its own column, itself
+// included; padded positions attend nothing (their outputs are zero and
+// never reach a real position).
+func CausalSpans(t *engine.Tape, L, B int, lens []int) Spans {
+	base := t.Ints(L * B)
+	n := t.Ints(L * B)
+	for i := 0; i < L; i++ {
+		for b := 0; b < B; b++ {
+			r := i*B + b
+			base[r] = b
+			if i < lens[b] {
+				n[r] = i + 1
+			}
+		}
+	}
+	return Spans{Base: base, Len: n, Stride: B}
+}
+
+// Attend is fused multi-head scaled dot-product attention. q and k are
+// [Nq, H·dk] and [Nk, H·dk], v is [Nk, H·dv], with head h in columns
+// h·dk..(h+1)·dk−1 (h·dv.. for v). For query row r and head h,
+//
+//	out[r, h] = Σ_j p_j v[key_j, h],  p = softmax_j(q[r, h]·k[key_j, h] / √dk),
+//
+// over the key rows of Spans (and, when selfK and selfV are not nil, one
+// more key: selfK[r], selfV[r], the query's own key and value, [Nq, H·dk]
+// and [Nq, H·dv]). The result is [Nq, H·dv].
+//
+// Query rows with the same Base are processed together when they are
+// evenly spaced (a batch column of a time-major layout, or a contiguous
+// block): their scores against the longest of their key ranges are one
+// strided matrix product per head, as are the weighted sums of the values
+// and the four products of the backward pass; keys beyond a row's Len get
+// probability 0. Other rows are groups of one. The attention
+// probabilities are kept for the hand-written backward pass.
+func Attend(t *engine.Tape, q, k, v *engine.Tensor, heads int, sp Spans, selfK, selfV *engine.Tensor) *engine.Tensor {
+	nq, dq := q.Rows(), q.Cols()
+	nk, dvAll := k.Rows(), v.Cols()
+	if heads < 1 || dq%heads != 0 || dvAll%heads != 0 || k.Cols() != dq || v.Rows() != nk {
+		panic(fmt.Sprintf("attention: Attend with q %v, k %v, v %v and %d heads", q.Shape(), k.Shape(), v.Shape(), heads))
+	}
+	self := selfK != nil
+	if self != (selfV != nil) || (self && (selfK.Rows() != nq || selfK.Cols() != dq || selfV.Rows() != nq || selfV.Cols() != dvAll)) {
+		panic(fmt.Sprintf("attention: Attend with q %v and self keys/values %v, %v", q.Shape(), shapeOf(selfK), shapeOf(selfV)))
+	}
+	if len(sp.Base) != nq || len(sp.Len) != nq {
+		panic(fmt.Sprintf("attention: Attend with %d query rows and spans of %d, %d rows", nq, len(sp.Base), len(sp.Len)))
+	}
+	extra := 0
+	if self {
+		extra = 1
+	}
+	for r := 0; r < nq; r++ {
+		n := sp.Len[r]
+		if n < 0 {
+			panic(fmt.Sprintf("attention: Attend: query row %d has %d keys", r, n))
+		}
+		if n > 0 {
+			first, last := sp.Base[r], sp.Base[r]+(n-1)*sp.Stride
+			if first < 0 || first >= nk || last < 0 || last >= nk {
+				panic(fmt.Sprintf("attention: Attend: query row %d attends key rows %d..%d of %d", r, first, last, nk))
+			}
+		}
+	}
+	g := groupRows(t, sp, extra)
+	// ints: heads, stride, self, number of groups, then per query row its
+	// Len, then per group: first row, row stride, rows, key base, keys,
+	// offset of its probabilities
+	ng := len(g) / groupFields
+	ints := t.Ints(4 + nq + len(g))
+	ints[0], ints[1], ints[2], ints[3] = heads, sp.Stride, extra, ng
+	copy(ints[4:4+nq], sp.Len)
+	copy(ints[4+nq:], g)
+	grp := ints[4+nq:]
+	total := 0
+	for i := 0; i < ng; i++ {
+		f := grp[i*groupFields:]
+		f[5] = total
+		total += f[2] * (f[4] + extra) * heads
+	}
+	probs := t.Floats(total)
+	out := t.New(nq, dvAll)
+	a := attendArgs{q: q, k: k, v: v, sk: selfK, sv: selfV, heads: heads, stride: sp.Stride, extra: extra, lens: ints[4 : 4+nq]}
+	for i := 0; i < ng; i++ {
+		a.forward(grp[i*groupFields:(i+1)*groupFields], probs, out)
+	}
+	t.Record(attendOp{}, engine.Node{
+		Out:   [4]*engine.Tensor{out},
+		In:    [6]*engine.Tensor{q, k, v, selfK, selfV},
+		Ints:  ints,
+		Cache: probs,
+	})
+	return out
+}
+
+// groupFields is the number of ints describing a group of query rows:
+// first row, row stride, number of rows, key base, number of keys (the
+// longest Len), offset of the group's probabilities.
+const groupFields = 6
+
+// groupRows groups the query rows that attend to anything by their Base:
+// rows with one Base that are evenly spaced form groups of at most
+// groupRows consecutive rows (each with its own number of keys, the
+// longest Len among them, so that queries over short prefixes do not pay
+// for long ones), and any other row is a group of its own. Rows are
+// visited in order, so the grouping is deterministic.
+func groupRows(t *engine.Tape, sp Spans, extra int) []int {
+	nq := len(sp.Base)
+	// the rows of each base, linked in order
+	next := t.Ints(nq)
+	head := map[int]int{}
+	tail := map[int]int{}
+	var bases []int
+	for r := 0; r < nq; r++ {
+		if sp.Len[r]+extra == 0 {
+			continue
+		}
+		next[r] = -1
+		b := sp.Base[r]
+		if _, ok := head[b]; !ok {
+			head[b], tail[b] = r, r
+			bases = append(bases, b)
+			continue
+		}
+		next[tail[b]] = r
+		tail[b] = r
+	}
+	var out []int
+	for _, b := range bases {
+		r0 := head[b]
+		n, stride, even := 0, 0, true
+		for r := r0; r >= 0; r = next[r] {
+			if n == 1 {
+				stride = r - r0
+			} else if n > 1 && r-r0 != n*stride {
+				even = false
+			}
+			n++
+		}
+		if !even {
+			for r := r0; r >= 0; r = next[r] {
+				out = append(out, r, 1, 1, b, sp.Len[r], 0)
+			}
+			continue
+		}
+		stride = max(stride, 1)
+		for c0 := 0; c0 < n; c0 += chunkRows {
+			c := min(chunkRows, n-c0)
+			first := r0 + c0*stride
+			nk := 0
+			for i := 0; i < c; i++ {
+				nk = max(nk, sp.Len[first+i*stride])
+			}
+			out = append(out, first, stride, c, b, nk, 0)
+		}
+	}
+	return out
+}
+
+// chunkRows is the largest number of query rows in one group of Attend.
+const chunkRows = 64
+
+type attendArgs struct {
+	q, k, v, sk, sv *engine.Tensor
+	heads, stride   int
+	extra           int
+	lens            []int // per query row
+}
+
+// gemmTile is the largest output tile of one Dgemm call: gonum runs
+// products of four or more 64×64 output blocks on new goroutines, pure
+// overhead for the small products of attention (and a second level of
+// parallelism under the models' worker goroutines), so gemm keeps every
+// call within one block.
+const gemmTile = 64
+
+// gemm is C = alpha·op(A)·op(B) + beta·C on row-major strided views, in
+// output tiles of at most gemmTile×gemmTile.
+func gemm(tA, tB bool, m, n, kk int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if kk == 0 {
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+		return
+	}
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if tA {
+		ta = blas.Trans
+	}
+	if tB {
+		tb = blas.Trans
+	}
+	impl := blas64.Implementation()
+	for i0 := 0; i0 < m; i0 += gemmTile {
+		mi := min(gemmTile, m-i0)
+		var ai []float64
+		if tA {
+			ai = a[i0:] // columns i0.. of the stored Aᵀ
+		} else {
+			ai = a[i0*lda:] // rows i0.. of A
+		}
+		for j0 := 0; j0 < n; j0 += gemmTile {
+			nj := min(gemmTile, n-j0)
+			var bj []float64
+			if tB {
+				bj = b[j0*ldb:] // rows j0.. of the stored Bᵀ
+			} else {
+				bj = b[j0:] // columns j0.. of B
+			}
+			impl.Dgemm(ta, tb, mi, nj, kk, alpha, ai, lda, bj, ldb, beta, c[i0*ldc+j0:], ldc)
+		}
+	}
+}
+
+func (a *attendArgs) forward(f []int, probs []float64, out *engine.Tensor) {
+	r0, qs, nq, kb, nk, off := f[0], f[1], f[2], f[3], f[4], f[5]
+	dq, dvAll := a.q.Cols(), a.v.Cols()
+	dk, dv := dq/a.heads, dvAll/a.heads
+	m := nk + a.extra
+	scale := 1 / math.Sqrt(float64(dk))
+	for h := 0; h < a.heads; h++ {
+		p := probs[off+h*nq*m : off+(h+1)*nq*m]
+		qv := a.q.Data[r0*dq+h*dk:]
+		// scores against the group's keys
+		if nk > 0 {
+			gemm(false, true, nq, nk, dk, scale, qv, qs*dq, a.k.Data[kb*dq+h*dk:], a.stride*dq, 0, p, m)
+		}
+		for i := 0; i < nq; i++ {
+			r := r0 + i*qs
+			row := p[i*m : (i+1)*m]
+			n := a.lens[r]
+			if a.extra == 1 {
+				row[nk] = dot(a.q.Data[r*dq+h*dk:r*dq+(h+1)*dk], a.sk.Data[r*dq+h*dk:r*dq+(h+1)*dk]) * scale
+			}
+			mx := math.Inf(-1)
+			for j := 0; j < n; j++ {
+				mx = max(mx, row[j])
+			}
+			if a.extra == 1 {
+				mx = max(mx, row[nk])
+			}
+			sum := 0.0
+			for j := 0; j < n; j++ {
+				row[j] = math.Exp(row[j] - mx)
+				sum += row[j]
+			}
+			clear(row[n:nk])
+			if a.extra == 1 {
+				row[nk] = math.Exp(row[nk] - mx)
+				sum += row[nk]
+			}
+			inv := 1 / sum
+			for j := range row {
+				row[j] *= inv
+			}
+		}
+		if nk > 0 {
+			gemm(false, false, nq, dv, nk, 1, p, m, a.v.Data[kb*dvAll+h*dv:], a.stride*dvAll, 0, out.Data[r0*dvAll+h*dv:], qs*dvAll)
+		}
+		if a.extra == 1 {
+			for i := 0; i < nq; i++ {
+				r := r0 + i*qs
+				axpy(p[i*m+nk], a.sv.Data[r*dvAll+h*dv:r*dvAll+(h+1)*dv], out.Data[r*dvAll+h*dv:r*dvAll+(h+1)*dv])
+			}
+		}
+	}
+}
+
+func shapeOf(x *engine.Tensor) []int {
+	if x == nil {
+		return nil
+	}
+	return x.Shape()
+}
+
+func dot(a, b []float64) float64 {
+	b = b[:len(a)]
+	s := 0.0
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
+}
+
+// axpy adds a·x into y.
+func axpy(a float64, x, y []float64) {
+	x = x[:len(y)]
+	for i := range y {
+		y[i] += a * x[i]
+	}
+}
+
+type attendOp struct{}
+
+func (attendOp) Backward(t *engine.Tape, n *engine.Node) {
+	q, k, v, sk, sv := n.In[0], n.In[1], n.In[2], n.In[3], n.In[4]
+	g := n.Out[0].Grad
+	heads, stride, extra, ng := n.Ints[0], n.Ints[1], n.Ints[2], n.Ints[3]
+	nq, dq, dvAll := q.Rows(), q.Cols(), v.Cols()
+	dk, dv := dq/heads, dvAll/heads
+	grp := n.Ints[4+nq:]
+	scale := 1 / math.Sqrt(float64(dk))
+	maxBlock := 0
+	for i := 0; i < ng; i++ {
+		f := grp[i*groupFields:]
+		maxBlock = max(maxBlock, f[2]*(f[4]+extra))
+	}
+	ds := t.Floats(maxBlock)
+	for i := 0; i < ng; i++ {
+		f := grp[i*groupFields:]
+		r0, qs, nr, kb, nk, off := f[0], f[1], f[2], f[3], f[4], f[5]
+		m := nk + extra
+		for h := 0; h < heads; h++ {
+			p := n.Cache[off+h*nr*m : off+(h+1)*nr*m]
+			gv := g[r0*dvAll+h*dv:]
+			ldg := qs * dvAll
+			d := ds[:nr*m]
+			// dP = dO·Vᵀ (and the self column)
+			if nk > 0 {
+				gemm(false, true, nr, nk, dv, 1, gv, ldg, v.Data[kb*dvAll+h*dv:], stride*dvAll, 0, d, m)
+				if v.Grad != nil { // dV += Pᵀ·dO
+					gemm(true, false, nk, dv, nr, 1, p, m, gv, ldg, 1, v.Grad[kb*dvAll+h*dv:], stride*dvAll)
+				}
+			}
+			for j := 0; j < nr; j++ {
+				r := r0 + j*qs
+				row, drow := p[j*m:(j+1)*m], d[j*m:(j+1)*m]
+				gr := g[r*dvAll+h*dv : r*dvAll+(h+1)*dv]
+				if extra == 1 {
+					drow[nk] = dot(gr, sv.Data[r*dvAll+h*dv:r*dvAll+(h+1)*dv])
+					if sv.Grad != nil {
+						axpy(row[nk], gr, sv.Grad[r*dvAll+h*dv:r*dvAll+(h+1)*dv])
+					}
+				}
+				c := 0.0
+				for x, pv := range row {
+					c += pv * drow[x]
+				}
+				for x, pv := range row {
+					drow[x] = pv * (drow[x] - c) * scale
+				}
+			}
+			if q.Grad != nil && nk > 0 { // dQ += dS·K
+				gemm(false, false, nr, dk, nk, 1, d, m, k.Data[kb*dq+h*dk:], stride*dq, 1, q.Grad[r0*dq+h*dk:], qs*dq)
+			}
+			if k.Grad != nil && nk > 0 { // dK += dSᵀ·Q
+				gemm(true, false, nk, dk, nr, 1, d, m, q.Data[r0*dq+h*dk:], qs*dq, 1, k.Grad[kb*dq+h*dk:], stride*dq)
+			}
+			if extra == 1 {
+				for j := 0; j < nr; j++ {
+					r := r0 + j*qs
+					dsv := d[j*m+nk]
+					if q.Grad != nil {
+						axpy(dsv, sk.Data[r*dq+h*dk:r*dq+(h+1)*dk], q.Grad[r*dq+h*dk:r*dq+(h+1)*dk])
+					}
+					if sk.Grad != nil {
+						axpy(dsv, q.Data[r*dq+h*dk:r*dq+(h+1)*dk], sk.Grad[r*dq+h*dk:r*dq+(h+1)*dk])
+					}
+				}
+			}
+		}
+	}
+}
