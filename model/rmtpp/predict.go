@@ -29,40 +29,44 @@ func (n *next) Compensator(dt float64) float64 {
 	return lam
 }
 
-// hidden runs the RNN over events 0..i-1 of seq in plain scalar code (one
-// history at a time, as prediction needs) and returns the last state.
+// hidden returns the RNN state after events 0..i-1 of seq, in plain scalar
+// code, through the model's prefix cache (one RNN step per call when the
+// prefixes of a sequence are visited in order, as prediction does).
 func (m *Model) hidden(seq *data.Sequence, i int) []float64 {
+	fp := predict.Fingerprint(m.h0.Value, m.emb.Value, m.wy.Value, m.bh.Value, m.wt.Value, m.wh.Value)
+	return m.prefix.State(seq, i, fp,
+		func() []float64 { return append([]float64(nil), m.h0.Value...) },
+		m.step)
+}
+
+// step is one RNN update: the state after an event of type k that came dt
+// after the previous one.
+func (m *Model) step(h []float64, k int, dt float64) []float64 {
 	H := m.cfg.HiddenSize
-	h := append([]float64(nil), m.h0.Value...)
-	nh := make([]float64, H)
-	phi := make([]float64, m.cfg.numFeatures())
-	prev := seq.Start
-	emb, wy, bh, wt, wh := m.emb.Value, m.wy.Value, m.bh.Value, m.wt.Value, m.wh.Value
-	for l := 0; l < i; l++ {
-		x := (seq.Times[l] - prev) / m.cfg.TimeScale
-		prev = seq.Times[l]
-		switch m.cfg.TimeFeature {
-		case FeatureLog1p:
-			phi[0] = math.Log1p(x)
-		case FeatureLinear:
-			phi[0] = x
-		default:
-			phi[0], phi[1] = math.Log1p(x), x
-		}
-		k := seq.Types[l]
-		for j := 0; j < H; j++ {
-			z := bh[j]
-			for d := 0; d < H; d++ {
-				z += emb[k*H+d]*wy[d*H+j] + h[d]*wh[d*H+j]
-			}
-			for f, v := range phi {
-				z += v * wt[f*H+j]
-			}
-			nh[j] = math.Tanh(z)
-		}
-		h, nh = nh, h
+	var phi [2]float64
+	x := dt / m.cfg.TimeScale
+	switch m.cfg.TimeFeature {
+	case FeatureLog1p:
+		phi[0] = math.Log1p(x)
+	case FeatureLinear:
+		phi[0] = x
+	default:
+		phi[0], phi[1] = math.Log1p(x), x
 	}
-	return h
+	nf := m.cfg.numFeatures()
+	emb, wy, bh, wt, wh := m.emb.Value, m.wy.Value, m.bh.Value, m.wt.Value, m.wh.Value
+	nh := make([]float64, H)
+	for j := 0; j < H; j++ {
+		z := bh[j]
+		for d := 0; d < H; d++ {
+			z += emb[k*H+d]*wy[d*H+j] + h[d]*wh[d*H+j]
+		}
+		for f := 0; f < nf; f++ {
+			z += phi[f] * wt[f*H+j]
+		}
+		nh[j] = math.Tanh(z)
+	}
+	return nh
 }
 
 // NextAfter implements predict.Model: the next-event law given events

@@ -41,6 +41,7 @@ import (
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/likelihood"
 	"github.com/gotpp/gotpp/params"
+	"github.com/gotpp/gotpp/predict"
 	"github.com/gotpp/gotpp/train"
 )
 
@@ -137,6 +138,7 @@ type Model struct {
 	ps                      []*params.Param
 
 	workers *engine.Workers
+	prefix  predict.PrefixCache[[]float64] // NextAfter's encoded prefixes
 }
 
 // New returns an RMTPP for numTypes event types with parameters drawn from
