@@ -14,9 +14,16 @@
 //     differentiable sin/cos of a learned phase, for SAHP's time-shifted
 //     positional encoding);
 //   - IntervalLL, a fused op for intensities of the form
-//     softplus_β(A + B·s) or softplus_β(A + B·exp(−C·s)) on the gaps
-//     between events: the log-intensity at the events and the compensator by
-//     a quadrature rule, skipping padded rows;
+//     softplus_β(A + B·s) (THP) or softplus_β(A + B·exp(−C·s)) (SAHP) on
+//     the gaps between events: the log-intensity at the events and the
+//     compensator, skipping padded rows. For the linear form the
+//     compensator is exact: ∫softplus(x0 + c·s)ds has the closed form
+//     (F(x0 + cΔ) − F(x0))/c with F(x) = −Li2(−eˣ) (SoftplusIntegral,
+//     SoftplusAntiderivative; the dilogarithm is summed from its Bernoulli
+//     series because Go's standard library and gonum have none). For the
+//     decaying form Gauss–Legendre is applied after the substitution
+//     u = exp(−C·s) (DecayIntegral), which integrates the asymptote exactly
+//     and resolves fast decays;
 //   - Intervals (the per-interval layout of a padded batch under a
 //     likelihood convention), Runner (worker goroutines, batch and data-set
 //     scoring around a model's forward pass) and the JSON model files
@@ -28,10 +35,16 @@
 // columns or scalars. Attention over variable-length histories in a
 // time-major batch (and, for AttNHP, from many query times per gap) would
 // need per-sequence transposes, padding masks and an L×L score matrix per
-// sequence and head. Attend instead loops over exactly the allowed key rows
-// of every query, keeps the attention probabilities for its hand-written
-// backward pass and never touches a padded key. IntervalLL likewise
-// evaluates the closed-form intensity at the quadrature nodes without
+// sequence and head. Attend instead groups the query rows that share a
+// key sequence (a batch column) into chunks, runs their scores and
+// weighted sums as strided BLAS products (gonum) restricted to the keys
+// the chunk can see, keeps the attention probabilities for its
+// hand-written backward pass and never touches a padded key. IntervalLL
+// likewise evaluates the intensity and its compensator per gap without
 // materialising a [rows·nodes, K] tensor. Both are checked against plain
-// compositions and finite differences in the package tests.
+// scalar implementations, quadrature and finite differences in the
+// package tests.
+//
+// Sub-package modeltest holds the checks shared by the three models'
+// tests.
 package attention

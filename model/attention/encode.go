@@ -1,7 +1,6 @@
 package attention
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/gotpp/gotpp/engine"
@@ -53,14 +52,5 @@ func (sinCosOp) Backward(_ *engine.Tape, n *engine.Node) {
 	for i := range ph.Data {
 		s, c := out.Data[2*i], out.Data[2*i+1]
 		ph.Grad[i] += g[2*i]*c - g[2*i+1]*s
-	}
-}
-
-// checkFinite panics when x has a NaN or infinite entry (a bug upstream).
-func checkFinite(what string, x []float64) {
-	for i, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			panic(fmt.Sprintf("attention: %s[%d] = %v", what, i, v))
-		}
 	}
 }

@@ -252,3 +252,8 @@ func TestRegistryAndSaveLoad(t *testing.T) {
 		t.Fatalf("type-count mismatch: %v", err)
 	}
 }
+
+func TestConcurrentNextAfter(t *testing.T) {
+	m := newTest(t, Config{HiddenSize: 6, NumLayers: 2, NumHeads: 2}, 3, 31)
+	modeltest.CheckConcurrentNext(t, m, modeltest.RandomSeqs(32, 4, 8, 3))
+}

@@ -443,3 +443,50 @@ func BenchStep(b *testing.B, m train.Model, bt *batch.Batch) {
 	b.ReportMetric(float64(b.N*bt.NumEvents())/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/step")
 }
+
+// CheckConcurrentNext calls NextAfter and Intensities for every prefix of
+// seqs from four goroutines at once and checks that the values equal a
+// sequential pass (NextAfter must be safe for concurrent use; run the
+// tests with -race to check for data races).
+func CheckConcurrentNext(t *testing.T, m predict.Model, seqs []data.Sequence) {
+	t.Helper()
+	k := m.NumTypes()
+	eval := func(s *data.Sequence, i int) []float64 {
+		out := make([]float64, k)
+		m.NextAfter(s, i).Intensities(0.37, out)
+		return out
+	}
+	var want [][]float64
+	for si := range seqs {
+		for i := 0; i <= seqs[si].Len(); i++ {
+			want = append(want, eval(&seqs[si], i))
+		}
+	}
+	errs := make(chan string, 4)
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			j := 0
+			for si := range seqs {
+				for i := 0; i <= seqs[si].Len(); i++ {
+					got := eval(&seqs[si], i)
+					for x := range got {
+						if got[x] != want[j][x] {
+							errs <- fmt.Sprintf("sequence %d prefix %d type %d: %v concurrently, %v sequentially", si, i, x, got[x], want[j][x])
+							return
+						}
+					}
+					j++
+				}
+			}
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
