@@ -6,10 +6,15 @@
 package all
 
 import (
+	_ "github.com/gotpp/gotpp/model/attnhp"
 	_ "github.com/gotpp/gotpp/model/compose"
 	_ "github.com/gotpp/gotpp/model/fullynn"
 	_ "github.com/gotpp/gotpp/model/hawkes"
 	_ "github.com/gotpp/gotpp/model/intensityfree"
+	_ "github.com/gotpp/gotpp/model/nhp"
+	_ "github.com/gotpp/gotpp/model/odetpp"
 	_ "github.com/gotpp/gotpp/model/poisson"
 	_ "github.com/gotpp/gotpp/model/rmtpp"
+	_ "github.com/gotpp/gotpp/model/sahp"
+	_ "github.com/gotpp/gotpp/model/thp"
 )
