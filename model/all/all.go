@@ -15,6 +15,7 @@ import (
 	_ "github.com/gotpp/gotpp/model/odetpp"
 	_ "github.com/gotpp/gotpp/model/poisson"
 	_ "github.com/gotpp/gotpp/model/rmtpp"
+	_ "github.com/gotpp/gotpp/model/s2p2"
 	_ "github.com/gotpp/gotpp/model/sahp"
 	_ "github.com/gotpp/gotpp/model/thp"
 )

@@ -41,7 +41,9 @@ func sampleSeq(t *testing.T, m predict.Model, start float64, n int, rng *rand.Ra
 // rescaled with the compensator of the batched training path (the Full
 // score of a prefix with the window cut at t_{i−1} minus that with the
 // window cut at t_i is ∫ λ over (t_{i−1}, t_i]), give Exp(1) gaps (KS
-// test); the same gaps inflated by 30% are rejected.
+// test); the same gaps inflated by 30% are rejected; and each batched gap
+// agrees with NextAfter's intensity integrated by predict.RescaledGaps
+// (adaptive Gauss–Kronrod) to maxGapDiff.
 func TestTimeRescaling(t *testing.T) {
 	m := newTest(t, Config{HiddenSize: 8, Threads: 1}, 3)
 	randomise(m, 21, 0.9)
@@ -51,8 +53,14 @@ func TestTimeRescaling(t *testing.T) {
 		nSeq = 10
 	}
 	var gaps []float64
+	worst := 0.0
 	for q := 0; q < nSeq; q++ {
 		s := sampleSeq(t, m, 0, nEv, rng)
+		// the same gaps from NextAfter by adaptive Gauss–Kronrod
+		direct, err := predict.RescaledGaps(m, &s, predict.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i := range s.Times {
 			prev := s.Start
 			if i > 0 {
@@ -64,7 +72,12 @@ func TestTimeRescaling(t *testing.T) {
 			pre.End = s.Times[i]
 			b := seqLogLik(m, pre, likelihood.Full).LogLik
 			gaps = append(gaps, a-b)
+			worst = max(worst, math.Abs(a-b-direct[i])/math.Max(1, direct[i]))
 		}
+	}
+	t.Logf("largest difference between the batched compensator and NextAfter's integrated by predict: %.2e", worst)
+	if worst > maxGapDiff {
+		t.Fatalf("batched compensator and NextAfter disagree by %.3g on a gap", worst)
 	}
 	ks, err := metrics.KSExp1(gaps)
 	if err != nil {
@@ -103,3 +116,8 @@ func TestPredictConcurrent(t *testing.T) {
 		t.Fatalf("%d rows with 1 worker, %d with 4, or they differ", len(one), len(many))
 	}
 }
+
+// maxGapDiff bounds the difference between the batched compensator of a
+// gap and NextAfter's intensity integrated by predict (relative to
+// max(1, gap)): Gauss–Legendre with 10 nodes is exact to rounding on these short gaps.
+const maxGapDiff = 1e-8

@@ -34,7 +34,7 @@ func hawkesData(t *testing.T, nTrain, nTest int, T float64) (tr, te *data.Datase
 // compensatorRules integrates the total intensity of m over every Full
 // interval of ds three ways: the model's Gauss–Legendre rule, EasyTPP's
 // rule (Δ times the mean of 20 equispaced points including both ends) and
-// a 2000-panel Simpson reference.
+// a 1000-panel Simpson reference.
 func compensatorRules(m *Model, ds *data.Dataset) (gl, easy, ref float64) {
 	lam := make([]float64, m.k)
 	for si := range ds.Seqs {
@@ -65,7 +65,7 @@ func compensatorRules(m *Model, ds *data.Dataset) (gl, easy, ref float64) {
 				e += f(d * float64(g) / 19)
 			}
 			easy += d * e / 20
-			ref += simpson(f, 0, d, 2000)
+			ref += simpson(f, 0, d, 1000)
 		}
 	}
 	return gl, easy, ref
@@ -78,7 +78,7 @@ func compensatorRules(m *Model, ds *data.Dataset) (gl, easy, ref float64) {
 func TestTrainHawkes(t *testing.T) {
 	nTrain, epochs := 64, 12
 	if testing.Short() {
-		nTrain, epochs = 32, 6
+		nTrain, epochs = 48, 8
 	}
 	tr, te, truth := hawkesData(t, nTrain, 40, 40)
 	m, err := New(Config{HiddenSize: 16}, 2, 3)
@@ -99,12 +99,17 @@ func TestTrainHawkes(t *testing.T) {
 	b, a, tv := before.LogLik/n, after.LogLik/n, truth.LogLik/n
 	t.Logf("test LL/event (Full): initial %.4f, after %d epochs on %d sequences %.4f, true parameters %.4f (gap %.4f)",
 		b, epochs, nTrain, a, tv, tv-a)
-	if !(a-b > 0.6*(tv-b)) {
+	need := 0.6
+	if testing.Short() {
+		need = 0.4
+	}
+	if !(a-b > need*(tv-b)) {
 		t.Fatalf("training closed only %.0f%% of the gap to the truth", 100*(a-b)/(tv-b))
 	}
 
-	gl, easy, ref := compensatorRules(m, te)
-	t.Logf("compensator over the test set: reference %.6f; Gauss–Legendre %d nodes rel. error %.2e; EasyTPP 20 equispaced points rel. error %.2e",
+	sub := &data.Dataset{Name: "sub", NumTypes: 2, Seqs: te.Seqs[:15]}
+	gl, easy, ref := compensatorRules(m, sub)
+	t.Logf("compensator over 15 test sequences: reference %.6f; Gauss–Legendre %d nodes rel. error %.2e; EasyTPP 20 equispaced points rel. error %.2e",
 		ref, m.cfg.QuadNodes, math.Abs(gl-ref)/ref, math.Abs(easy-ref)/ref)
 	if math.Abs(gl-ref) > 1e-4*ref || math.Abs(gl-ref) > math.Abs(easy-ref) {
 		t.Fatalf("Gauss–Legendre compensator %.8g, reference %.8g, EasyTPP rule %.8g", gl, ref, easy)

@@ -553,7 +553,7 @@ func TestConfig(t *testing.T) {
 		}
 	}
 	m := newTest(t, Config{}, 2)
-	if c := m.Config(); c.HiddenSize != 32 || c.Steps != 2 || c.MaxStep != 1 || c.Convention != "full" {
+	if c := m.Config(); c.HiddenSize != 32 || c.Steps != 2 || c.MaxStep != 0.5 || c.Convention != "full" {
 		t.Errorf("defaults: %+v", c)
 	}
 	spec, err := model.Lookup(Name)

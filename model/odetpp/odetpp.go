@@ -83,9 +83,11 @@ type Config struct {
 	// EasyTPP's ode_num_sample_per_step).
 	Steps int `json:"ode_num_sample_per_step"`
 	// MaxStep is the largest RK4 step, in the data's time unit (default
-	// 1), for intervals longer than Steps·MaxStep (see the package
-	// documentation). Set it to the time scale on which the intensity
-	// changes; a huge value gives EasyTPP's fixed Steps per interval.
+	// 0.5), for intervals longer than Steps·MaxStep (see the package
+	// documentation). The solver error falls as MaxStep⁴ (compensator
+	// error against the exact ODE on the Hawkes test data: 2e-2 at 1, 6e-5
+	// at 0.25); set it below the time scale on which the intensity
+	// changes. A huge value gives EasyTPP's fixed Steps per interval.
 	MaxStep float64 `json:"max_step"`
 	// ChunkTokens bounds the padded positions (columns × length) one tape
 	// pass handles (default 512); larger batches are processed in column
@@ -100,9 +102,9 @@ type Config struct {
 }
 
 // DefaultConfig is hidden size 32, 2 RK4 steps per interval, steps of at
-// most 1 time unit.
+// most 0.5 time units.
 func DefaultConfig() Config {
-	return Config{HiddenSize: 32, Steps: 2, MaxStep: 1, ChunkTokens: 512, Convention: "full"}
+	return Config{HiddenSize: 32, Steps: 2, MaxStep: 0.5, ChunkTokens: 512, Convention: "full"}
 }
 
 // maxGridSteps caps the number of MaxStep-size steps on one interval; the

@@ -1,0 +1,202 @@
+package s2p2
+
+import (
+	"math"
+
+	"github.com/gotpp/gotpp/data"
+	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/predict"
+)
+
+// state is the encoded history after an event: for each layer, the state
+// just after the event x_l(t_i⁺) ([Re | Im], 2P) and the time scale δ_l of
+// the interval it opens (P), in one slice of Layers·3P values.
+type state []float64
+
+// scalar evaluation of the layer maps (the counterparts of evolve and mix)
+
+// evolveScalar writes into out the state at offset s: E⊙(x + v) − v with
+// E = exp(Λ⊙δ·s); v may be nil.
+func (m *Model) evolveScalar(ly *layer, x, dl, v []float64, s float64, out []float64) {
+	P := m.cfg.StateSize
+	for p := 0; p < P; p++ {
+		er, ei := expPair(math.Exp(ly.logNegRe.Value[p]), ly.imag.Value[p], dl[p]*s)
+		zr, zi := x[p], x[P+p]
+		var vr, vi float64
+		if v != nil {
+			vr, vi = v[p], v[P+p]
+		}
+		zr += vr
+		zi += vi
+		out[p] = er*zr - ei*zi - vr
+		out[P+p] = er*zi + ei*zr - vi
+	}
+}
+
+// mixScalar writes LayerNorm(GELU(x·C + D⊙u) + u)·gain + bias into out; u
+// is nil for the first layer.
+func (m *Model) mixScalar(ly *layer, x, u, out []float64) {
+	H := m.cfg.HiddenSize
+	affine(ly.c.Value, nil, x, out, H)
+	mean := 0.0
+	for j := range out {
+		y := out[j]
+		if u != nil {
+			y += ly.d.Value[j] * u[j]
+		}
+		a := geluScalar(y)
+		if u != nil {
+			a += u[j]
+		}
+		out[j] = a
+		mean += a
+	}
+	mean /= float64(H)
+	vr := 0.0
+	for j := range out {
+		out[j] -= mean
+		vr += out[j] * out[j]
+	}
+	rs := 1 / math.Sqrt(vr/float64(H)+lnEps)
+	for j := range out {
+		out[j] = out[j]*rs*ly.gain.Value[j] + ly.bias.Value[j]
+	}
+}
+
+// affine writes x·W (+ b when b is not nil) into out, W [len(x), n].
+func affine(w, b, x, out []float64, n int) {
+	if b != nil {
+		copy(out, b)
+	} else {
+		clear(out)
+	}
+	for d, xv := range x {
+		if xv == 0 {
+			continue
+		}
+		row := w[d*n : (d+1)*n]
+		for j, v := range row {
+			out[j] += xv * v
+		}
+	}
+}
+
+// deltaScalar writes δ = softplus(u·W_δ + b_δ) into out (u nil: softplus(b_δ)).
+func (m *Model) deltaScalar(ly *layer, u, out []float64) {
+	P := m.cfg.StateSize
+	if u == nil {
+		copy(out, ly.bDelta.Value)
+	} else {
+		affine(ly.wDelta.Value, ly.bDelta.Value, u, out, P)
+	}
+	for p, z := range out {
+		out[p] = engine.Softplus(z)
+	}
+}
+
+func (m *Model) initialState() state {
+	P := m.cfg.StateSize
+	s := make(state, len(m.layers)*3*P)
+	for l := range m.layers {
+		ly := &m.layers[l]
+		seg := s[l*3*P : (l+1)*3*P]
+		copy(seg[:2*P], ly.x0.Value)
+		m.deltaScalar(ly, nil, seg[2*P:])
+	}
+	return s
+}
+
+// advance returns the encoded history after an event of type k at offset
+// dt from s: per layer, the left limit (input: the layer below's left
+// limit), the jump, and the right-limit input that sets the next δ.
+func (m *Model) advance(s state, k int, dt float64) state {
+	H, P := m.cfg.HiddenSize, m.cfg.StateSize
+	out := make(state, len(s))
+	var uM, uP []float64 // inputs of the current layer (nil for the first)
+	v := make([]float64, 2*P)
+	xm := make([]float64, 2*P)
+	imp := make([]float64, 2*P)
+	alpha := m.alpha.Value[k*H : (k+1)*H]
+	for l := range m.layers {
+		ly := &m.layers[l]
+		seg, dst := s[l*3*P:(l+1)*3*P], out[l*3*P:(l+1)*3*P]
+		var vv []float64
+		if uM != nil {
+			affine(ly.b.Value, nil, uM, v, 2*P)
+			vv = v
+		}
+		m.evolveScalar(ly, seg[:2*P], seg[2*P:], vv, dt, xm)
+		affine(ly.e.Value, nil, alpha, imp, 2*P)
+		xp := dst[:2*P]
+		for j := range xp {
+			xp[j] = xm[j] + imp[j]
+		}
+		m.deltaScalar(ly, uP, dst[2*P:])
+		nM, nP := make([]float64, H), make([]float64, H)
+		m.mixScalar(ly, xm, uM, nM)
+		m.mixScalar(ly, xp, uP, nP)
+		uM, uP = nM, nP
+	}
+	return out
+}
+
+// NextAfter returns the law of event i of seq given events 0..i−1 (for
+// i = 0, the empty history from seq.Start): λ_k(t_{i−1} + dt) for dt ≥ 0.
+// The history is encoded once per call (with a cache of encoded prefixes);
+// each evaluation then only runs the closed-form layer maps at dt.
+// NextAfter is safe for concurrent use while the parameters do not change.
+func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
+	s := m.cache.encode(seq, i, m.fingerprint(), m.initialState, m.advance)
+	H, P := m.cfg.HiddenSize, m.cfg.StateSize
+	return &next{m: m, s: s, u: make([]float64, H), u2: make([]float64, H), v: make([]float64, 2*P), x: make([]float64, 2*P)}
+}
+
+type next struct {
+	m     *Model
+	s     state
+	u, u2 []float64
+	v, x  []float64
+}
+
+func (n *next) NumTypes() int { return n.m.k }
+
+// Intensities writes λ_k(t_last + dt) into out.
+func (n *next) Intensities(dt float64, out []float64) {
+	m := n.m
+	P := m.cfg.StateSize
+	var u []float64
+	for l := range m.layers {
+		ly := &m.layers[l]
+		seg := n.s[l*3*P : (l+1)*3*P]
+		var v []float64
+		if u != nil {
+			affine(ly.b.Value, nil, u, n.v, 2*P)
+			v = n.v
+		}
+		m.evolveScalar(ly, seg[:2*P], seg[2*P:], v, dt, n.x)
+		dst := n.u
+		if l%2 == 1 {
+			dst = n.u2
+		}
+		m.mixScalar(ly, n.x, u, dst)
+		u = dst
+	}
+	affine(m.wout.Value, m.bout.Value, u, out, m.k)
+	for k, z := range out {
+		beta := math.Exp(m.logBeta.Value[k])
+		out[k] = engine.Softplus(beta*z) / beta
+	}
+}
+
+// fingerprint hashes the parameter values, so that cached prefix encodings
+// are dropped when the parameters change.
+func (m *Model) fingerprint() uint64 {
+	h := uint64(14695981039346656037)
+	for _, p := range m.ps {
+		for _, v := range p.Value {
+			h ^= math.Float64bits(v)
+			h *= 1099511628211
+		}
+	}
+	return h
+}
