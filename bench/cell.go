@@ -147,10 +147,13 @@ type dataSet struct {
 	train, dev, test *data.Dataset
 }
 
-func loadData(dir string) (*dataSet, error) {
+func loadData(dir string, origin data.Origin) (*dataSet, error) {
 	splits, err := data.LoadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("bench: data set %s: %w", dir, err)
+	}
+	for _, d := range splits {
+		d.ApplyOrigin(origin)
 	}
 	ds := &dataSet{dir: dir, train: splits["train"], dev: splits["dev"], test: splits["test"]}
 	ds.abs, err = filepath.Abs(dir)

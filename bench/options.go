@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gotpp/gotpp/config"
+	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/model"
 	"github.com/gotpp/gotpp/model/hawkes"
 	"github.com/gotpp/gotpp/model/poisson"
@@ -71,6 +72,9 @@ type Options struct {
 	// quadrature prediction is slow; the log-likelihoods always use the
 	// whole test split.
 	MaxPredictSeqs int
+	// Origin is where windows without an explicit start begin (data.Origin;
+	// "" = zero, the file format's rule).
+	Origin data.Origin
 
 	// RetryFailed recomputes cells whose file records an error (by default
 	// a failed cell is kept, like a finished one).
@@ -96,6 +100,8 @@ type Settings struct {
 	MaxCases      int     `json:"max_cases"`
 	// MaxPredictSeqs: 0 = every test sequence.
 	MaxPredictSeqs int `json:"max_predict_seqs"`
+	// Origin: "" (zero) or "first-event" (data.ApplyOrigin).
+	Origin string `json:"origin,omitempty"`
 }
 
 // formatVersion changes when cell files change meaning.
@@ -183,6 +189,9 @@ func (o *Options) resolve() (Settings, error) {
 	}
 	s := Settings{FormatVersion: formatVersion, BaseSeed: o.BaseSeed, Epochs: o.Epochs, BatchSize: o.BatchSize, LR: o.LR,
 		Patience: o.Patience, Workers: o.Workers, Horizon: o.Horizon, MaxCases: max(o.MaxCases, 0), MaxPredictSeqs: o.MaxPredictSeqs}
+	if o.Origin == data.OriginFirstEvent {
+		s.Origin = string(o.Origin)
+	}
 	if o.Config != "" {
 		b, err := os.ReadFile(o.Config)
 		if err != nil {

@@ -71,7 +71,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	var sets []*dataSet
 	names := map[string]string{}
 	for _, dir := range o.Data {
-		ds, err := loadData(dir)
+		ds, err := loadData(dir, o.Origin)
 		if err != nil {
 			return nil, err
 		}

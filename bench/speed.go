@@ -135,7 +135,7 @@ func Speed(ctx context.Context, o SpeedOptions) (*SpeedResult, error) {
 	var trainDS, testDS *data.Dataset
 	name := "generated Hawkes (3 types, 400 sequences on [0, 100])"
 	if o.Data != "" {
-		ds, err := loadData(o.Data)
+		ds, err := loadData(o.Data, data.OriginZero)
 		if err != nil {
 			return nil, err
 		}

@@ -78,3 +78,48 @@ func validateSeq(s *Sequence, k int) error {
 // (-1: none): max type + 1, and at least 1, so that a data set of empty
 // sequences still has a mark space (and a valid dim_process when written).
 func inferNumTypes(maxType int) int { return max(maxType+1, 1) }
+
+// Origin names where the observation window of a sequence starts when its
+// file gives no start.
+type Origin string
+
+const (
+	// OriginZero is the file format's rule: no start means Start = 0.
+	OriginZero Origin = "zero"
+	// OriginFirstEvent starts such windows at the sequence's first event,
+	// as EasyTPP does by shifting every sequence to t_0 = 0. Use it for data
+	// stored in absolute time (Taobao's times are ~1.5e5), where Start = 0
+	// would make the full-window likelihood score a long empty interval
+	// before the first event.
+	OriginFirstEvent Origin = "first-event"
+)
+
+// ParseOrigin reads "zero" or "first-event".
+func ParseOrigin(s string) (Origin, error) {
+	switch Origin(s) {
+	case OriginZero, "":
+		return OriginZero, nil
+	case OriginFirstEvent:
+		return OriginFirstEvent, nil
+	}
+	return OriginZero, fmt.Errorf("unknown window origin %q (want zero or first-event)", s)
+}
+
+// ApplyOrigin moves the window start of every sequence that has the
+// implied start (0) and at least one event to its first event when o is
+// OriginFirstEvent. Times are not changed. It returns how many sequences
+// changed.
+func (d *Dataset) ApplyOrigin(o Origin) int {
+	if o != OriginFirstEvent {
+		return 0
+	}
+	n := 0
+	for i := range d.Seqs {
+		s := &d.Seqs[i]
+		if s.HasDefaultStart() && len(s.Times) > 0 && s.Times[0] > 0 {
+			s.Start = s.Times[0]
+			n++
+		}
+	}
+	return n
+}

@@ -60,10 +60,15 @@
 // blas64 (pure Go with assembly kernels; blas64.Use swaps the
 // implementation). Matrix-vector shapes go to Dgemv, and large products are
 // cut into tiles small enough that gonum does not start goroutines of its
-// own: parallelism is Workers' job. Building with the tag openblas (cgo and
-// the system's libopenblas, e.g. Debian's libopenblas-dev) sends the
-// products to OpenBLAS instead, single-threaded; BLAS reports which is in
-// use. Default builds and tests need nothing but Go.
+// own: parallelism is Workers' job. For code that calls
+// blas64.Implementation().Dgemm directly (custom ops in model packages),
+// the engine registers, while gonum's implementation is the one in use, a
+// wrapper whose Dgemm runs gonum's parallel blocks one after the other on
+// the calling goroutine: bit-identical results, no goroutines. Building
+// with the tag openblas (cgo and the system's libopenblas, e.g. Debian's
+// libopenblas-dev) sends the engine's products to OpenBLAS instead,
+// single-threaded; BLAS reports which is in use. Default builds and tests
+// need nothing but Go.
 //
 // # Writing models
 //

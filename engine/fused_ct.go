@@ -33,10 +33,11 @@ func checkCT(name string, c, cbar, delta, o, dt *Tensor, rowMask []float64) (B, 
 // into c, cbar, delta and dt.
 func (t *Tape) CTDecay(c, cbar, delta, dt *Tensor, rowMask []float64) *Tensor {
 	B, H, G := checkCT("CTDecay", c, cbar, delta, nil, dt, rowMask)
-	out := t.newTensor(sh3(B, G, H), true)
+	out := t.newTensor(sh3(B, G, H), false) // skipped rows cleared below
 	e := t.floatsRaw(B * G * H)
 	for b := 0; b < B; b++ {
 		if rowMask != nil && rowMask[b] == 0 {
+			clear(out.Data[b*G*H : (b+1)*G*H])
 			continue
 		}
 		cr, br, dr := c.Data[b*H:(b+1)*H], cbar.Data[b*H:(b+1)*H], delta.Data[b*H:(b+1)*H]
@@ -60,12 +61,13 @@ func (t *Tape) CTDecay(c, cbar, delta, dt *Tensor, rowMask []float64) *Tensor {
 // in CTDecay.
 func (t *Tape) CTHidden(c, cbar, delta, o, dt *Tensor, rowMask []float64) *Tensor {
 	B, H, G := checkCT("CTHidden", c, cbar, delta, o, dt, rowMask)
-	out := t.newTensor(sh3(B, G, H), true)
+	out := t.newTensor(sh3(B, G, H), false) // skipped rows cleared below
 	n := B * G * H
 	cache := t.floatsRaw(2 * n) // exp(−δΔt), then tanh(c(t))
 	e, tc := cache[:n], cache[n:]
 	for b := 0; b < B; b++ {
 		if rowMask != nil && rowMask[b] == 0 {
+			clear(out.Data[b*G*H : (b+1)*G*H])
 			continue
 		}
 		cr, br, dr, or := c.Data[b*H:(b+1)*H], cbar.Data[b*H:(b+1)*H], delta.Data[b*H:(b+1)*H], o.Data[b*H:(b+1)*H]

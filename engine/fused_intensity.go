@@ -101,7 +101,7 @@ func (t *Tape) SoftplusIntensityLL(a IntensityLL) *Tensor {
 	if t.NeedsGrad(a.HEv, a.HQ, a.W, a.B, a.LogBeta) {
 		// pack the cache into the node: ints = evRows ++ qRows ++ types,
 		// floats = QW; cache = beta ++ xe ++ xq ++ ze ++ zq
-		ints := t.ints.alloc(len(c.evRows) + len(c.qRows) + len(a.Types) + 2)
+		ints := t.ints.alloc(len(c.evRows)+len(c.qRows)+len(a.Types)+2, false)
 		ints[0], ints[1] = len(c.evRows), len(c.qRows)
 		copy(ints[2:], c.evRows)
 		copy(ints[2+len(c.evRows):], c.qRows)
@@ -134,7 +134,7 @@ func (t *Tape) headRows(h, w, b *Tensor, keep func(int) bool) (rows []int, x, z 
 			n++
 		}
 	}
-	rows = t.ints.alloc(n)
+	rows = t.ints.alloc(n, false)
 	x = t.floatsRaw(n * D)
 	z = t.floatsRaw(n * K)
 	n = 0

@@ -52,27 +52,21 @@ func (t *Tape) NumNodes() int { return len(t.nodes) }
 
 // Floats returns n zeroed float64s from the arena (valid until Reset).
 func (t *Tape) Floats(n int) []float64 {
-	s := t.floats.alloc(n)
-	clear(s)
-	return s
+	return t.floats.alloc(n, true)
 }
 
 // floatsRaw returns n float64s from the arena with undefined contents.
-func (t *Tape) floatsRaw(n int) []float64 { return t.floats.alloc(n) }
+func (t *Tape) floatsRaw(n int) []float64 { return t.floats.alloc(n, false) }
 
 // Ints returns n zeroed ints from the arena (valid until Reset).
 func (t *Tape) Ints(n int) []int {
-	s := t.ints.alloc(n)
-	clear(s)
-	return s
+	return t.ints.alloc(n, true)
 }
 
 // TensorList returns a slice of n nil tensor pointers from the arena (valid
 // until Reset), e.g. to collect per-step outputs for ConcatRows.
 func (t *Tape) TensorList(n int) []*Tensor {
-	s := t.ptrs.alloc(n)
-	clear(s)
-	return s
+	return t.ptrs.alloc(n, true)
 }
 
 func (t *Tape) newTensor(s shape, zero bool) *Tensor {
@@ -226,7 +220,7 @@ func (t *Tape) record(n *Node) bool {
 
 // list copies ts into arena memory (so variadic arguments need not escape).
 func (t *Tape) list(ts []*Tensor) []*Tensor {
-	l := t.ptrs.alloc(len(ts))
+	l := t.ptrs.alloc(len(ts), false)
 	copy(l, ts)
 	return l
 }

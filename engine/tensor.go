@@ -126,22 +126,38 @@ func shapeFromInts(dims []int) shape {
 }
 
 // arena hands out slices from large reusable chunks. reset makes all memory
-// available again; when more than one chunk was needed since the last reset
-// the chunks are merged into one, so that a steady workload settles on a
-// single allocation.
+// available again and keeps the chunks (chunk sizes double, so they hold
+// about as much as one merged chunk would): a steady workload, which asks
+// for the same sizes in the same order on every pass, reuses them without
+// allocating, and growing costs no fresh merged allocation (which the
+// runtime would zero). Each chunk remembers how far it has ever been handed
+// out:
+// memory beyond that mark is still zero from make, so zeroed requests clear
+// only the part that was used before.
 type arena[T any] struct {
 	chunks [][]T
+	used   []int // used[i]: chunks[i][used[i]:] has never been handed out
 	cur    int
 	off    int
 }
 
 const minChunk = 1 << 14
 
-func (a *arena[T]) alloc(n int) []T {
+// alloc returns n elements; with zero set they are all zero, otherwise
+// their contents are undefined.
+func (a *arena[T]) alloc(n int, zero bool) []T {
 	for a.cur < len(a.chunks) {
 		c := a.chunks[a.cur]
 		if a.off+n <= len(c) {
 			s := c[a.off : a.off+n : a.off+n]
+			if u := a.used[a.cur]; a.off < u {
+				if zero {
+					clear(s[:min(n, u-a.off)])
+				}
+				a.used[a.cur] = max(u, a.off+n)
+			} else {
+				a.used[a.cur] = a.off + n
+			}
 			a.off += n
 			return s
 		}
@@ -151,6 +167,7 @@ func (a *arena[T]) alloc(n int) []T {
 	size := max(n, minChunk, a.capacity())
 	c := make([]T, size)
 	a.chunks = append(a.chunks, c)
+	a.used = append(a.used, n)
 	a.cur = len(a.chunks) - 1
 	a.off = n
 	return c[:n:n]
@@ -164,12 +181,7 @@ func (a *arena[T]) capacity() int {
 	return s
 }
 
-func (a *arena[T]) reset() {
-	if len(a.chunks) > 1 {
-		a.chunks = [][]T{make([]T, a.capacity())}
-	}
-	a.cur, a.off = 0, 0
-}
+func (a *arena[T]) reset() { a.cur, a.off = 0, 0 }
 
 // pool hands out *Tensor values from reusable chunks.
 type pool struct {

@@ -64,6 +64,7 @@ func init() {
 	f.StringVar(&evalOpts.split, "split", "test", "split to evaluate: train, dev or test")
 	f.BoolVar(&evalOpts.json, "json", false, "print one JSON object")
 	f.StringVar(&evalOpts.convention, "convention", "full", "likelihood convention: full or easytpp")
+	f.StringVar(&dataOrigin, "origin", "zero", originHelp)
 	_ = evalCmd.MarkFlagRequired("data")
 	rootCmd.AddCommand(evalCmd)
 }
@@ -117,7 +118,7 @@ func runEval(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	ds, err := data.LoadSplit(o.data, o.split)
+	ds, err := loadSplit(o.data, o.split)
 	if err != nil {
 		return err
 	}

@@ -107,6 +107,7 @@ func init() {
 	f.IntVar(&predictOpts.topk, "topk", 3, "number of top marks to report")
 	f.BoolVar(&predictOpts.draw, "draw", false, "add EasyTPP's single-draw prediction")
 	f.Uint64Var(&predictOpts.seed, "seed", 2019, "seed of the draws")
+	f.StringVar(&dataOrigin, "origin", "zero", originHelp)
 	_ = predictCmd.MarkFlagRequired("data")
 	_ = predictCmd.MarkFlagRequired("out")
 	rootCmd.AddCommand(predictCmd)
@@ -125,7 +126,7 @@ func loadPredictModel() (predict.Model, *data.Dataset, likelihood.Convention, er
 	if !ok {
 		return nil, nil, conv, fmt.Errorf("model from %s cannot predict", source)
 	}
-	ds, err := data.LoadSplit(evalOpts.data, evalOpts.split)
+	ds, err := loadSplit(evalOpts.data, evalOpts.split)
 	if err != nil {
 		return nil, nil, conv, err
 	}
@@ -207,6 +208,7 @@ func init() {
 	f.IntVar(&generateOpts.samples, "samples", 1, "continuations per sequence")
 	f.IntVar(&generateOpts.prefix, "prefix", 0, "prefix length (0 = whole sequence; negative = all but that many)")
 	f.Uint64Var(&generateOpts.seed, "seed", 2019, "seed (sequence i uses the PCG stream (seed, i))")
+	f.StringVar(&dataOrigin, "origin", "zero", originHelp)
 	_ = generateCmd.MarkFlagRequired("data")
 	_ = generateCmd.MarkFlagRequired("out")
 	rootCmd.AddCommand(generateCmd)

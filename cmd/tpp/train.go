@@ -64,6 +64,7 @@ func init() {
 	f.Float64Var(&trainOpts.l2, "l2", 0, "hawkes: L2 penalty on alpha (per event)")
 	f.IntVar(&trainOpts.maxIter, "max-iter", 1000, "hawkes: maximum L-BFGS iterations")
 	f.StringVar(&trainOpts.convention, "convention", "full", "likelihood convention to maximise: full or easytpp")
+	f.StringVar(&dataOrigin, "origin", "zero", originHelp)
 	_ = trainCmd.MarkFlagRequired("model")
 	rootCmd.AddCommand(trainCmd)
 }
@@ -82,11 +83,11 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	ds, err := data.LoadSplit(o.data, "train")
+	ds, err := loadSplit(o.data, "train")
 	if err != nil {
 		return err
 	}
-	opts := map[string]any{"convention": conv.String()}
+	opts := map[string]any{"convention": conv.String(), "origin": dataOrigin}
 	results := map[string]any{}
 	var saver interface{ SaveParams(dir string) error }
 	var scorer likelihood.SequenceScorer
@@ -141,7 +142,7 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 	results["train_loglik_per_event"] = tr.PerEvent()
 	var dev *likelihood.Parts
 	if _, ok, _ := data.SplitFile(o.data, "dev"); ok {
-		if dds, err := data.LoadSplit(o.data, "dev"); err == nil {
+		if dds, err := loadSplit(o.data, "dev"); err == nil {
 			if p, err := likelihood.Evaluate(scorer, dds, conv); err == nil {
 				dev = &p
 				results["dev_loglik"] = p.LogLik

@@ -106,13 +106,13 @@ func trainNeural(cmd *cobra.Command, name string) error {
 	if err != nil {
 		return err
 	}
-	trainDS, err := data.LoadSplit(o.data, "train")
+	trainDS, err := loadSplit(o.data, "train")
 	if err != nil {
 		return err
 	}
 	var devDS *data.Dataset
 	if _, ok, _ := data.SplitFile(o.data, "dev"); ok {
-		if devDS, err = data.LoadSplit(o.data, "dev"); err != nil {
+		if devDS, err = loadSplit(o.data, "dev"); err != nil {
 			return err
 		}
 		if devDS.NumTypes != trainDS.NumTypes {
@@ -210,7 +210,7 @@ func trainNeural(cmd *cobra.Command, name string) error {
 		Options: map[string]any{
 			"hyper": h, "epochs": opts.Epochs, "batch_size": opts.BatchSize, "lr": opts.LR,
 			"clip": opts.Clip, "patience": opts.Patience, "workers": opts.Workers,
-			"convention": conv.String(), "config": nnOpts.configFile, "experiment": nnOpts.experiment,
+			"convention": conv.String(), "origin": dataOrigin, "config": nnOpts.configFile, "experiment": nnOpts.experiment,
 		},
 		Results: results,
 	}
