@@ -40,6 +40,9 @@ type Sequence struct {
 	// Start = 0 and End = the last event time.
 	Start float64 `json:"start"`
 	End   float64 `json:"end"`
+	// StartGiven records that the file gave the window start explicitly
+	// (readers set it; ApplyOrigin leaves such windows alone).
+	StartGiven bool `json:"-"`
 }
 
 // Len is the number of events.

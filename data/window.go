@@ -33,6 +33,7 @@ func (s *Sequence) HasDefaultWindow() bool { return s.HasDefaultStart() && s.Has
 // applyWindow sets the window from optional file values.
 func (s *Sequence) applyWindow(start, end *float64) {
 	s.Start = 0
+	s.StartGiven = start != nil
 	if start != nil {
 		s.Start = *start
 	}
@@ -105,8 +106,8 @@ func ParseOrigin(s string) (Origin, error) {
 	return OriginZero, fmt.Errorf("unknown window origin %q (want zero or first-event)", s)
 }
 
-// ApplyOrigin moves the window start of every sequence that has the
-// implied start (0) and at least one event to its first event when o is
+// ApplyOrigin moves the window start of every sequence whose file gave no
+// start (StartGiven false, Start 0) and that has at least one event to its first event when o is
 // OriginFirstEvent. Times are not changed. It returns how many sequences
 // changed.
 func (d *Dataset) ApplyOrigin(o Origin) int {
@@ -116,7 +117,7 @@ func (d *Dataset) ApplyOrigin(o Origin) int {
 	n := 0
 	for i := range d.Seqs {
 		s := &d.Seqs[i]
-		if s.HasDefaultStart() && len(s.Times) > 0 && s.Times[0] > 0 {
+		if !s.StartGiven && s.Start == 0 && len(s.Times) > 0 && s.Times[0] > 0 {
 			s.Start = s.Times[0]
 			n++
 		}
