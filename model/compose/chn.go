@@ -130,6 +130,10 @@ func tanhSech2(a float64) (th, s2 float64) {
 
 type chnOp struct{}
 
+// phiFloor is added to the cumulative-hazard network's intensities before
+// their logarithm (in standardised time units).
+const phiFloor = 1e-30
+
 // CumHazard is the engine op behind CumHazardNet.Apply, with positive
 // weights given directly: pre [R, H] (first-layer projection of the
 // states), u [H] > 0, ws = W_2, b_2, ..., W_L, b_L (W_l [H, H] ≥ 0, b_l
@@ -422,9 +426,12 @@ func (d *CumHazardDecoder) LogLik(t *engine.Tape, s *engine.Tensor, iv *Interval
 			for _, v := range dphi.Data[i*K : (i+1)*K] {
 				tot += v
 			}
-			totalLog += math.Log(tot)
+			totalLog += math.Log(tot + phiFloor*float64(K))
 		}
-		ev := t.Sum(t.Log(t.Pick(t.Gather(dphi, rows), types)))
+		// Far in the tail sech² of a saturated unit underflows and the
+		// intensity becomes exactly 0: phiFloor keeps log φ finite (and
+		// changes it by phiFloor/φ, nothing at ordinary values).
+		ev := t.Sum(t.Log(t.AddScalar(t.Pick(t.Gather(dphi, rows), types), phiFloor)))
 		eventLog := ev.Item() - float64(nev)*logScale
 		totalLog -= float64(nev) * logScale
 		sp.MarkLL = eventLog - totalLog
