@@ -78,7 +78,7 @@ func init() {
 	f.StringVar(&o.config, "config", "", "EasyTPP experiment YAML: model NAME uses block NAME_train (or the block whose model_id is NAME)")
 	f.IntVar(&o.horizon, "horizon", 20, "events per long-horizon forecast (OTD)")
 	f.IntVar(&o.maxCases, "max-cases", 100, "long-horizon cases per test split (0 or -1 = every sequence)")
-	f.StringVar(&dataOrigin, "origin", "zero", originHelp)
+	f.StringVar(&dataOrigin, "origin", "", originHelp)
 	f.IntVar(&o.maxPredictSeqs, "max-predict-seqs", 0, "one-step prediction and KS on the first N test sequences only (0 = all; for slow predictors)")
 	f.BoolVar(&o.retryFailed, "retry-failed", false, "recompute cells that failed in an earlier run")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress display")
@@ -157,10 +157,14 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if maxCases == 0 {
 		maxCases = -1 // 0 would mean the default; the flag's 0 means "every sequence" as -1 does
 	}
+	origin, err := data.ParseOrigin(dataOrigin)
+	if err != nil {
+		return fmt.Errorf("--origin: %w", err)
+	}
 	bo := bench.Options{
 		Models: splitList(o.models), Data: splitList(o.data), Seeds: o.seeds, BaseSeed: o.baseSeed, Out: o.out,
 		Epochs: o.epochs, BatchSize: o.batchSize, LR: o.lr, Patience: o.patience, Workers: o.workers,
-		Config: o.config, Horizon: o.horizon, MaxCases: maxCases, MaxPredictSeqs: o.maxPredictSeqs, Origin: data.Origin(dataOrigin), RetryFailed: o.retryFailed, Progress: progress,
+		Config: o.config, Horizon: o.horizon, MaxCases: maxCases, MaxPredictSeqs: o.maxPredictSeqs, Origin: origin, RetryFailed: o.retryFailed, Progress: progress,
 	}
 	out, err := bench.Run(ctx, bo)
 	if err != nil {

@@ -64,7 +64,7 @@ func init() {
 	f.StringVar(&evalOpts.split, "split", "test", "split to evaluate: train, dev or test")
 	f.BoolVar(&evalOpts.json, "json", false, "print one JSON object")
 	f.StringVar(&evalOpts.convention, "convention", "full", "likelihood convention: full or easytpp")
-	f.StringVar(&dataOrigin, "origin", "zero", originHelp)
+	f.StringVar(&dataOrigin, "origin", "", originHelp)
 	_ = evalCmd.MarkFlagRequired("data")
 	rootCmd.AddCommand(evalCmd)
 }
@@ -73,6 +73,7 @@ func init() {
 // description of where it came from.
 func loadEvalModel() (m any, name, source string, err error) {
 	o := &evalOpts
+	runOrigin = ""
 	switch {
 	case o.run != "" && (o.params != "" || o.model != ""):
 		return nil, "", "", fmt.Errorf("give either --run or --model with --params, not both")
@@ -80,6 +81,9 @@ func loadEvalModel() (m any, name, source string, err error) {
 		m, info, err := runs.Load(o.run)
 		if err != nil {
 			return nil, "", "", err
+		}
+		if s, ok := info.Options["origin"].(string); ok {
+			runOrigin = s
 		}
 		return m, info.Model, o.run, nil
 	case o.params != "":

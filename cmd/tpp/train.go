@@ -64,7 +64,7 @@ func init() {
 	f.Float64Var(&trainOpts.l2, "l2", 0, "hawkes: L2 penalty on alpha (per event)")
 	f.IntVar(&trainOpts.maxIter, "max-iter", 1000, "hawkes: maximum L-BFGS iterations")
 	f.StringVar(&trainOpts.convention, "convention", "full", "likelihood convention to maximise: full or easytpp")
-	f.StringVar(&dataOrigin, "origin", "zero", originHelp)
+	f.StringVar(&dataOrigin, "origin", "", originHelp)
 	_ = trainCmd.MarkFlagRequired("model")
 	rootCmd.AddCommand(trainCmd)
 }
@@ -87,7 +87,7 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	opts := map[string]any{"convention": conv.String(), "origin": dataOrigin}
+	opts := map[string]any{"convention": conv.String(), "origin": string(originOrZero())}
 	results := map[string]any{}
 	var saver interface{ SaveParams(dir string) error }
 	var scorer likelihood.SequenceScorer

@@ -210,7 +210,7 @@ func trainNeural(cmd *cobra.Command, name string) error {
 		Options: map[string]any{
 			"hyper": h, "epochs": opts.Epochs, "batch_size": opts.BatchSize, "lr": opts.LR,
 			"clip": opts.Clip, "patience": opts.Patience, "workers": opts.Workers,
-			"convention": conv.String(), "origin": dataOrigin, "config": nnOpts.configFile, "experiment": nnOpts.experiment,
+			"convention": conv.String(), "origin": string(originOrZero()), "config": nnOpts.configFile, "experiment": nnOpts.experiment,
 		},
 		Results: results,
 	}
