@@ -82,7 +82,7 @@ func (m *Model) advance(s state, k int, dt float64) state {
 // returned Next only decays that state. NextAfter is safe for concurrent
 // use while the parameters do not change.
 func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
-	s := m.cache.encode(seq, i, m.fingerprint(), m.initialState, m.advance)
+	s := m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance)
 	H := m.cfg.HiddenSize
 	return &next{m: m, s: s, c: make([]float64, H), h: make([]float64, H)}
 }
@@ -121,12 +121,9 @@ func (m *Model) head(h, out []float64) {
 // fingerprint hashes the parameter values, so that cached prefix encodings
 // are dropped when the parameters change (training, loading).
 func (m *Model) fingerprint() uint64 {
-	h := uint64(14695981039346656037)
-	for _, p := range m.ps {
-		for _, v := range p.Value {
-			h ^= math.Float64bits(v)
-			h *= 1099511628211
-		}
+	vals := make([][]float64, len(m.ps))
+	for i, p := range m.ps {
+		vals[i] = p.Value
 	}
-	return h
+	return predict.Fingerprint(vals...)
 }

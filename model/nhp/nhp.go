@@ -56,6 +56,7 @@ import (
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/likelihood"
 	"github.com/gotpp/gotpp/params"
+	"github.com/gotpp/gotpp/predict"
 )
 
 // Name is the model's name in run directories and the model registry.
@@ -136,7 +137,7 @@ type Model struct {
 
 	nodes, weights []float64 // Gauss–Legendre on [0, 1]
 	workers        *engine.Workers
-	cache          prefixCache
+	cache          predict.PrefixCache[state]
 }
 
 // New returns an NHP for numTypes event types with parameters drawn from

@@ -104,7 +104,7 @@ func (m *Model) initialState() state { return append(state(nil), m.h0.Value...) 
 // evaluation then only solves from that state. NextAfter is safe for
 // concurrent use while the parameters do not change.
 func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
-	s := m.cache.encode(seq, i, m.fingerprint(), m.initialState, m.advance)
+	s := m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance)
 	return &next{m: m, s: s, h: make([]float64, m.cfg.HiddenSize), sc: m.newScratch()}
 }
 
@@ -159,12 +159,9 @@ func (m *Model) head(h, out []float64) {
 // fingerprint hashes the parameter values, so that cached prefix encodings
 // are dropped when the parameters change.
 func (m *Model) fingerprint() uint64 {
-	h := uint64(14695981039346656037)
-	for _, p := range m.ps {
-		for _, v := range p.Value {
-			h ^= math.Float64bits(v)
-			h *= 1099511628211
-		}
+	vals := make([][]float64, len(m.ps))
+	for i, p := range m.ps {
+		vals[i] = p.Value
 	}
-	return h
+	return predict.Fingerprint(vals...)
 }

@@ -70,6 +70,7 @@ import (
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/likelihood"
 	"github.com/gotpp/gotpp/params"
+	"github.com/gotpp/gotpp/predict"
 )
 
 // Name is the model's name in run directories and the model registry.
@@ -208,7 +209,7 @@ type Model struct {
 	ps      []*params.Param
 
 	workers *engine.Workers
-	cache   prefixCache
+	cache   predict.PrefixCache[state]
 }
 
 // New returns an ODETPP for numTypes event types with parameters drawn

@@ -146,7 +146,7 @@ func (m *Model) advance(s state, k int, dt float64) state {
 // each evaluation then only runs the closed-form layer maps at dt.
 // NextAfter is safe for concurrent use while the parameters do not change.
 func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
-	s := m.cache.encode(seq, i, m.fingerprint(), m.initialState, m.advance)
+	s := m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance)
 	H, P := m.cfg.HiddenSize, m.cfg.StateSize
 	return &next{m: m, s: s, u: make([]float64, H), u2: make([]float64, H), v: make([]float64, 2*P), x: make([]float64, 2*P)}
 }
@@ -191,12 +191,9 @@ func (n *next) Intensities(dt float64, out []float64) {
 // fingerprint hashes the parameter values, so that cached prefix encodings
 // are dropped when the parameters change.
 func (m *Model) fingerprint() uint64 {
-	h := uint64(14695981039346656037)
-	for _, p := range m.ps {
-		for _, v := range p.Value {
-			h ^= math.Float64bits(v)
-			h *= 1099511628211
-		}
+	vals := make([][]float64, len(m.ps))
+	for i, p := range m.ps {
+		vals[i] = p.Value
 	}
-	return h
+	return predict.Fingerprint(vals...)
 }

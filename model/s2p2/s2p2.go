@@ -63,6 +63,7 @@ import (
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/likelihood"
 	"github.com/gotpp/gotpp/params"
+	"github.com/gotpp/gotpp/predict"
 )
 
 // Name is the model's name in run directories and the model registry.
@@ -168,7 +169,7 @@ type Model struct {
 
 	nodes, weights []float64
 	workers        *engine.Workers
-	cache          prefixCache
+	cache          predict.PrefixCache[state]
 }
 
 // New returns an S2P2 for numTypes event types with parameters drawn from
