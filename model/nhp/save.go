@@ -8,10 +8,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/gotpp/gotpp/internal/atomicfile"
 	"github.com/gotpp/gotpp/model"
+	"github.com/gotpp/gotpp/params"
 	"github.com/gotpp/gotpp/runs"
 	"github.com/gotpp/gotpp/train"
 )
@@ -20,17 +20,11 @@ import (
 // run directory.
 const ModelFile = "nhp.json"
 
-type savedParam struct {
-	Name  string    `json:"name"`
-	Shape []int     `json:"shape"`
-	Value []float64 `json:"value"`
-}
-
 type savedModel struct {
-	Model    string       `json:"model"`
-	Config   Config       `json:"config"`
-	NumTypes int          `json:"num_types"`
-	Params   []savedParam `json:"params"`
+	Model    string         `json:"model"`
+	Config   Config         `json:"config"`
+	NumTypes int            `json:"num_types"`
+	Params   []params.Saved `json:"params"`
 }
 
 func init() {
@@ -103,14 +97,11 @@ func (m *Model) Save(dir string) error {
 		return err
 	}
 	s := savedModel{Model: Name, Config: m.cfg, NumTypes: m.k}
-	for _, p := range m.ps {
-		for i, v := range p.Value {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("nhp: parameter %s[%d] is %v; not saving", p.Name, i, v)
-			}
-		}
-		s.Params = append(s.Params, savedParam{Name: p.Name, Shape: p.Shape, Value: p.Value})
+	ps, err := params.Snapshot(Name, m.ps)
+	if err != nil {
+		return err
 	}
+	s.Params = ps
 	if err := atomicfile.WriteJSON(filepath.Join(dir, ModelFile), &s); err != nil {
 		return err
 	}
@@ -142,23 +133,8 @@ func Load(dir string) (*Model, error) {
 		return nil, fmt.Errorf("%s: field num_types: %d, want >= 1", path, s.NumTypes)
 	}
 	m := newShell(cfg, s.NumTypes)
-	if len(s.Params) != len(m.ps) {
-		return nil, fmt.Errorf("%s: field params: %d parameters, want %d", path, len(s.Params), len(m.ps))
-	}
-	for i, p := range m.ps {
-		q := s.Params[i]
-		if q.Name != p.Name {
-			return nil, fmt.Errorf("%s: field params[%d].name: %q, want %q", path, i, q.Name, p.Name)
-		}
-		if !slices.Equal(q.Shape, p.Shape) || len(q.Value) != len(p.Value) {
-			return nil, fmt.Errorf("%s: field params[%d] (%s): shape %v with %d values, want %v", path, i, p.Name, q.Shape, len(q.Value), p.Shape)
-		}
-		for j, v := range q.Value {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%s: field params[%d] (%s) value [%d]: %v", path, i, p.Name, j, v)
-			}
-		}
-		copy(p.Value, q.Value)
+	if err := params.Restore(path, s.Params, m.ps); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
