@@ -35,7 +35,8 @@ type Prediction struct {
 	// Defective reports that S(MaxHorizon) > TailTol: the intensity dies out
 	// (zero-intensity tail) or the tail is heavier than the horizon resolves.
 	Defective bool `json:"defective"`
-	// Horizon is where the integration stopped (time since the last event).
+	// Horizon is where the integration stopped (time since the last event);
+	// 0 when no integration was needed (a MeanDensity).
 	Horizon float64 `json:"horizon"`
 	// ErrEst is the accumulated Gauss-Kronrod error estimate on the
 	// probabilities; ErrMean the one on Mean.
@@ -50,12 +51,14 @@ type Prediction struct {
 // the top marks.
 //
 // Method: the time axis from the last event is cut into panels, walked left
-// to right, starting with width 1/λ(0+). On each panel the intensities are
+// to right, starting with width 2/λ(0+). On each panel the intensities are
 // evaluated at the 15 Gauss-Kronrod nodes; the compensator Λ at those nodes
-// comes from the closed form (Compensated), from -ln S (Density), or else
-// from integrating the degree-14 interpolant of Σλ_k through the nodes from
-// the panel start, so that one set of evaluations gives Λ, S = e^{-Λ}, ∫S
-// and ∫λ_k S. A panel whose embedded G7/K15 error estimates exceed
+// comes from -ln S (Density), or else from integrating the degree-14
+// interpolant of Σλ_k through the nodes from the panel start, so that one
+// set of evaluations gives Λ, S = e^{-Λ}, ∫S and ∫λ_k S. When the Next is
+// Compensated, the closed form gives Λ at the panel ends and its gap to the
+// interpolant's integral is the panel's compensator error (one closed-form
+// evaluation per panel instead of one per node). A panel whose embedded G7/K15 error estimates exceed
 // Options.Tol is halved; one far inside the tolerance lets the next panel
 // double. The infinite upper limit is handled by this doubling: the walk
 // stops when S <= Options.TailTol, or at Options.MaxHorizon, where a
@@ -72,6 +75,13 @@ func Analyze(n Next, opts Options) (Prediction, error) {
 }
 
 func (e *engine) analyze() (Prediction, error) {
+	if e.mode == dens {
+		if md, ok := e.d.d.(MeanDensity); ok {
+			if m := md.Mean(); m >= 0 && !math.IsInf(m, 1) {
+				return e.analyzeClosed(m)
+			}
+		}
+	}
 	var pr Prediction
 	pr.MarkProbs = make([]float64, e.k)
 	var panels []panel
@@ -129,6 +139,61 @@ func (e *engine) analyze() (Prediction, error) {
 	} else {
 		pr.Median = pr.MedianGivenEvent
 	}
+	pr.TopK = metrics.TopK(pr.MarkProbs, e.o.TopK)
+	pr.TopKProbs = make([]float64, len(pr.TopK))
+	for i, k := range pr.TopK {
+		pr.TopKProbs[i] = pr.MarkProbs[k]
+	}
+	pr.Mark = pr.TopK[0]
+	pr.Evals = e.evals
+	return pr, nil
+}
+
+// analyzeClosed is Analyze for a proper density with a closed-form mean:
+// the median solves ln S(t) = -ln 2, by Brent's method in u = ln t after
+// bracketing outwards from t = mean.
+func (e *engine) analyzeClosed(mean float64) (Prediction, error) {
+	pr := Prediction{Mean: mean, MeanGivenEvent: mean, MarkProbs: append([]float64(nil), e.d.p...)}
+	f := func(u float64) (float64, error) {
+		_, s, err := e.densAt(math.Exp(u))
+		return -math.Ln2 - math.Log(s), err
+	}
+	u0 := math.Log(mean)
+	if mean == 0 || math.IsInf(u0, 0) {
+		u0 = 0
+	}
+	lo, hi := u0, u0
+	flo, err := f(lo)
+	if err != nil {
+		return pr, err
+	}
+	fhi := flo
+	for step := 0.5; flo > 0; step *= 2 { // S(t) < 1/2: go left
+		if step > 1e3 {
+			return pr, fmt.Errorf("predict: median of the closed-form density not bracketed below t = %g", math.Exp(lo))
+		}
+		hi, fhi = lo, flo
+		lo -= step
+		if flo, err = f(lo); err != nil {
+			return pr, err
+		}
+	}
+	for step := 0.5; fhi < 0; step *= 2 { // S(t) > 1/2: go right
+		if step > 1e3 {
+			return pr, fmt.Errorf("predict: median of the closed-form density not bracketed above t = %g", math.Exp(hi))
+		}
+		lo, flo = hi, fhi
+		hi += step
+		if fhi, err = f(hi); err != nil {
+			return pr, err
+		}
+	}
+	u, err := brent(f, lo, hi, flo, fhi, 1e-14*max(1, math.Abs(hi)), 200)
+	if err != nil {
+		return pr, err
+	}
+	pr.Median = math.Exp(u)
+	pr.MedianGivenEvent = pr.Median
 	pr.TopK = metrics.TopK(pr.MarkProbs, e.o.TopK)
 	pr.TopKProbs = make([]float64, len(pr.TopK))
 	for i, k := range pr.TopK {

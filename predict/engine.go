@@ -137,7 +137,7 @@ func newEngine(n Next, o Options) (*engine, error) {
 			return nil, err
 		}
 		if s > 0 && f > 0 {
-			h0 = s / f
+			h0 = 2 * s / f
 		}
 	} else {
 		tot, err := e.intens(0, e.scr)
@@ -145,7 +145,7 @@ func newEngine(n Next, o Options) (*engine, error) {
 			return nil, err
 		}
 		if tot > 0 {
-			h0 = 1 / tot
+			h0 = 2 / tot
 		}
 	}
 	if !(h0 > 0) || math.IsInf(h0, 0) {
@@ -154,7 +154,7 @@ func newEngine(n Next, o Options) (*engine, error) {
 	e.h0 = h0
 	e.maxH = e.o.MaxHorizon
 	if e.maxH <= 0 {
-		e.maxH = 1e12 * h0
+		e.maxH = 5e11 * h0 // 1e12 / λ(0+)
 	}
 	return e, nil
 }
@@ -208,6 +208,10 @@ type panel struct {
 	errS       float64
 	errM       float64 // Σ_k |K15 - G7| of ∫ λ_k S
 	errLam     float64 // |K15 - G7| of ∫ λ (numeric mode)
+	// leg holds the Legendre coefficients of the interpolant of Σλ_k
+	// through the panel's nodes (numeric and exact modes): Λ inside the
+	// panel comes from it without new intensity evaluations.
+	leg [nK]float64
 }
 
 // evalPanel evaluates the panel [a, a+h] given Λ(a). When withMass is
@@ -231,14 +235,13 @@ func (e *engine) evalPanel(a, h, lamA float64, withMass bool) (panel, error) {
 			return p, err
 		}
 		e.tot[j] = tot
-		if e.mode == exact {
-			if e.lamN[j], err = e.compAt(x); err != nil {
-				return p, err
-			}
-		}
 	}
 	switch e.mode {
-	case numeric:
+	case numeric, exact:
+		// Λ at the nodes from the interpolant of Σλ_k through them. With
+		// a closed-form compensator, Λ(b) is exact and its gap to the
+		// interpolant's integral is the error estimate; otherwise the
+		// Kronrod-Gauss difference is.
 		var kv, gv float64
 		for j := 0; j < nK; j++ {
 			kv += wK[j] * e.tot[j]
@@ -252,13 +255,22 @@ func (e *engine) evalPanel(a, h, lamA float64, withMass bool) (panel, error) {
 		}
 		p.lamB = lamA + r*kv
 		p.errLam = abs(r * (kv - gv))
-	case exact:
-		var err error
-		if p.lamB, err = e.compAt(a + h); err != nil {
-			return p, err
+		if e.mode == exact {
+			lb, err := e.compAt(a + h)
+			if err != nil {
+				return p, err
+			}
+			// Λ(a) is exact too (the previous panel's end), so the
+			// interpolant's increment is checked against the exact one.
+			p.errLam = abs(p.lamB - lb)
+			p.lamB = lb
 		}
-		for j := 0; j < nK; j++ {
-			e.sN[j] = math.Exp(-e.lamN[j])
+		for m := 0; m < nK; m++ {
+			c := 0.0
+			for j := 0; j < nK; j++ {
+				c += legC[m][j] * e.tot[j]
+			}
+			p.leg[m] = c
 		}
 	case dens:
 		_, s, err := e.densAt(a + h)
@@ -345,7 +357,10 @@ func (e *engine) march(withMass bool, visit func(p *panel) (stop bool)) (end flo
 		if withMass && math.Exp(-lam) <= e.o.TailTol {
 			return t, lam, false, nil
 		}
-		if r < 1e-3 {
+		switch {
+		case r < 1e-6:
+			h *= 4
+		case r < 1e-3:
 			h *= 2
 		}
 	}
@@ -363,8 +378,12 @@ func (e *engine) lamAt(p *panel, x float64) (float64, error) {
 	if x <= p.a {
 		return p.lamA, nil
 	}
-	v, _, err := gk15(func(y float64) (float64, error) { return e.intens(y, e.scr) }, p.a, x)
-	return p.lamA + v, err
+	// Integrate the panel's interpolant of Σλ_k (the same polynomial that
+	// gave Λ at the nodes and was accepted by the error test): no new
+	// intensity evaluations.
+	r := p.h / 2
+	xi := min((x-p.a)/r-1, 1)
+	return max(p.lamA+r*interpIntegral(&p.leg, xi), p.lamA), nil
 }
 
 // solveLam finds x in panel p with Λ(x) = target (Λ(a) < target <= Λ(b)) by

@@ -51,6 +51,10 @@ var (
 	wK   [nK]float64
 	wG   [nK]float64
 	cumW [nK][nK]float64
+	// legC maps values at the nodes to the Legendre coefficients of their
+	// degree-14 interpolant (the inverse Legendre Vandermonde matrix), so
+	// that the interpolant's integral can be evaluated anywhere in a panel.
+	legC [nK][nK]float64
 )
 
 func init() {
@@ -90,8 +94,25 @@ func init() {
 	for i := 0; i < nK; i++ {
 		for j := 0; j < nK; j++ {
 			cumW[i][j] = w.At(i, j)
+			legC[i][j] = vinv.At(i, j)
 		}
 	}
+}
+
+// interpIntegral returns ∫_{-1}^{xi} p for the degree-14 polynomial p whose
+// Legendre coefficients are c (see legC), for xi in [-1, 1], using
+// ∫_{-1}^{x} P_0 = x + 1 and ∫_{-1}^{x} P_m = (P_{m+1} - P_{m-1})/(2m+1).
+func interpIntegral(c *[nK]float64, xi float64) float64 {
+	var p [nK + 1]float64
+	p[0], p[1] = 1, xi
+	for m := 1; m < nK; m++ {
+		p[m+1] = (float64(2*m+1)*xi*p[m] - float64(m)*p[m-1]) / float64(m+1)
+	}
+	s := c[0] * (xi + 1)
+	for m := 1; m < nK; m++ {
+		s += c[m] * (p[m+1] - p[m-1]) / float64(2*m+1)
+	}
+	return s
 }
 
 // legendre returns P_0(x) .. P_n(x) by the three-term recurrence.

@@ -58,6 +58,16 @@ type Model interface {
 	NextAfter(seq *data.Sequence, i int) Next
 }
 
+// MeanDensity is a Density that knows its mean waiting time in closed form
+// and is proper (S(∞) = 0): Analyze then takes the mean from Mean, finds the
+// median as the root of S(t) = 1/2 in log-time, and skips the quadrature
+// walk (a log-normal mixture's mean is Σ_c w_c exp(μ_c + σ_c²/2)). A Mean
+// that is not finite falls back to the quadrature.
+type MeanDensity interface {
+	Density
+	Mean() float64
+}
+
 // FromDensity turns a Density into a Next. The result's Intensities are the
 // hazard f(dt)/S(dt) split by the mark probabilities, its Compensator is
 // -ln S(dt), and the predictors in this package recognise it and work from f,

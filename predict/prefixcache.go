@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"fmt"
 	"math"
 	"sync"
 
@@ -61,7 +62,12 @@ func (c *PrefixCache[S]) State(seq *data.Sequence, i int, fp uint64, initial fun
 		e.types = append(e.types, seq.Types[j])
 	}
 	s := e.states[i]
+	c.put(seq, e)
+	return s
+}
 
+// put stores e as seq's entry, evicting the oldest entry when full.
+func (c *PrefixCache[S]) put(seq *data.Sequence, e *prefixEntry[S]) {
 	c.mu.Lock()
 	if c.entries == nil {
 		c.entries = map[*data.Sequence]*prefixEntry[S]{}
@@ -80,29 +86,57 @@ func (c *PrefixCache[S]) State(seq *data.Sequence, i int, fp uint64, initial fun
 	c.entries[seq] = e
 	c.order = append(c.order, seq)
 	c.mu.Unlock()
-	return s
 }
 
-// Fingerprint hashes parameter values (FNV-1a over their bits) for
-// PrefixCache's staleness check. To stay cheap enough to call on every
-// NextAfter it reads at most 64 values of each slice, evenly spaced, plus
-// its length: any optimiser step or reload changes those.
+// Fingerprint hashes parameter values for PrefixCache's staleness check
+// (FNV-1a-style multiply-xor over whole 64-bit words, finished by a
+// splitmix64 mix). To stay cheap enough to call on every NextAfter it reads
+// at most 16 values of each slice, evenly spaced, plus its length: any
+// optimiser step or reload changes those.
 func Fingerprint(vals ...[]float64) uint64 {
 	h := uint64(14695981039346656037)
 	for _, v := range vals {
-		h ^= uint64(len(v))
-		h *= 1099511628211
-		step := max(1, len(v)/64)
+		h = (h ^ uint64(len(v))) * 1099511628211
+		step := max(1, len(v)/16)
 		for j := 0; j < len(v); j += step {
-			x := v[j]
-			b := mathFloat64bits(x)
-			for s := 0; s < 64; s += 8 {
-				h ^= (b >> s) & 0xff
-				h *= 1099511628211
-			}
+			b := math.Float64bits(v[j])
+			h = (h ^ b ^ (b >> 29)) * 1099511628211
 		}
 	}
-	return h
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	return h ^ (h >> 31)
 }
 
-func mathFloat64bits(x float64) uint64 { return math.Float64bits(x) }
+// Whole returns the state driving event i of seq (the state after its first
+// i events) for a model whose states at all events come out of one pass over
+// the whole sequence, as a causal self-attention encoder's do: all(seq)
+// returns the seq.Len()+1 states (all(seq)[j] must depend on events 0..j-1
+// only). The pass runs once per sequence; later calls reuse it as long as the
+// parameters' fingerprint, the start and the first i events are unchanged
+// (a sequence that grew or changed after event i still reuses it, since state
+// i does not depend on later events). Same concurrency rules as State.
+func (c *PrefixCache[S]) Whole(seq *data.Sequence, i int, fp uint64, all func(seq *data.Sequence) []S) S {
+	c.mu.Lock()
+	e := c.entries[seq]
+	delete(c.entries, seq)
+	c.mu.Unlock()
+
+	ok := e != nil && e.fp == fp && e.start == seq.Start && i < len(e.states) && i <= len(e.times)
+	for q := 0; ok && q < i; q++ {
+		ok = e.times[q] == seq.Times[q] && e.types[q] == seq.Types[q]
+	}
+	if !ok {
+		states := all(seq)
+		if len(states) != seq.Len()+1 {
+			panic(fmt.Sprintf("predict: PrefixCache.Whole: %d states for a sequence of %d events, want %d", len(states), seq.Len(), seq.Len()+1))
+		}
+		e = &prefixEntry[S]{fp: fp, start: seq.Start, states: states,
+			times: append([]float64(nil), seq.Times...), types: append([]int(nil), seq.Types...)}
+	}
+	s := e.states[i]
+	c.put(seq, e)
+	return s
+}

@@ -7,9 +7,12 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
+
+var cpuProfile string
 
 var rootCmd = &cobra.Command{
 	Use:           "tpp",
@@ -17,10 +20,32 @@ var rootCmd = &cobra.Command{
 	Long:          "tpp loads event-sequence data, simulates, fits, evaluates and benchmarks classical and neural temporal point processes.",
 	SilenceUsage:  true,
 	SilenceErrors: true,
+	PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		return pprof.StartCPUProfile(f)
+	},
+	PersistentPostRun: func(cmd *cobra.Command, args []string) {
+		if cpuProfile != "" {
+			pprof.StopCPUProfile()
+		}
+	},
+}
+
+func init() {
+	rootCmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (inspect with go tool pprof)")
 }
 
 func main() {
 	if err := rootCmd.Execute(); err != nil {
+		if cpuProfile != "" {
+			pprof.StopCPUProfile()
+		}
 		fmt.Fprintln(os.Stderr, "tpp: error:", err)
 		os.Exit(1)
 	}

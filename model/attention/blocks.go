@@ -3,6 +3,9 @@ package attention
 import (
 	"math/rand/v2"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/params"
 )
@@ -52,19 +55,17 @@ func (l *Linear) Apply(t *engine.Tape, x *engine.Tensor) *engine.Tensor {
 	return t.Linear(x, t.Param(l.W), b)
 }
 
-// ApplyVec computes x·W + b for one input vector into out (plain loops,
-// no tape): the per-query path of prediction.
+// ApplyVec computes x·W + b for one input vector into out (one BLAS
+// matrix-vector product, no tape): the per-query path of prediction.
 func (l *Linear) ApplyVec(x, out []float64) {
 	in, n := l.In(), l.Out()
+	beta := 0.0
 	if l.B != nil {
 		copy(out[:n], l.B.Value)
-	} else {
-		clear(out[:n])
+		beta = 1
 	}
-	w := l.W.Value
-	for i := 0; i < in; i++ {
-		axpy(x[i], w[i*n:(i+1)*n], out[:n])
-	}
+	blas64.Gemv(blas.Trans, 1, blas64.General{Rows: in, Cols: n, Stride: n, Data: l.W.Value[:in*n]},
+		blas64.Vector{N: in, Inc: 1, Data: x[:in]}, beta, blas64.Vector{N: n, Inc: 1, Data: out[:n]})
 }
 
 // MHA is multi-head attention: queries, keys and values are projections of

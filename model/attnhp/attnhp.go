@@ -136,6 +136,7 @@ type Model struct {
 
 	nodes, weights []float64
 	run            *attention.Runner
+	kvCache        predict.PrefixCache[*historyKV] // prediction: per-sequence keys and values
 }
 
 // New returns an A-NHP for numTypes event types with parameters drawn from
@@ -324,6 +325,34 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	if i > 0 {
 		n.anchor = seq.Times[i-1]
 	}
+	h := m.kvCache.Whole(seq, i, attention.FingerprintParams(m.ps), m.historyKV)
+	for l := range h.keys {
+		n.keys = append(n.keys, h.keys[l][:i*HD])
+		n.vals = append(n.vals, h.vals[l][:i*HD])
+	}
+	n.u = make([]float64, D+T)
+	n.q = make([]float64, HD)
+	n.sk = make([]float64, HD)
+	n.sv = make([]float64, HD)
+	n.att = make([]float64, HD)
+	n.out = make([]float64, D)
+	n.scores = make([]float64, i+1)
+	n.beta = make([]float64, m.k)
+	for k := range n.beta {
+		n.beta[k] = math.Exp(m.logBeta.Value[k])
+	}
+	return n
+}
+
+// historyKV computes, in one causal pass over seq, the keys and values of
+// all its events at every layer (event s's depend on events 0..s only, so
+// the history of event i is the first i rows), and returns it as the state
+// of every event (predict.PrefixCache.Whole).
+func (m *Model) historyKV(seq *data.Sequence) []*historyKV {
+	D, T, H := m.cfg.HiddenSize, m.cfg.TimeEmbSize, m.cfg.NumHeads
+	HD := H * D
+	i := seq.Len()
+	hk := &historyKV{}
 	// event representations u = [x; τ(t)] layer by layer
 	u := make([][]float64, i)
 	for s := range u {
@@ -344,8 +373,8 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 			layer.K.ApplyVec(u[s], ks[s*HD:(s+1)*HD])
 			layer.V.ApplyVec(u[s], vs[s*HD:(s+1)*HD])
 		}
-		n.keys = append(n.keys, ks)
-		n.vals = append(n.vals, vs)
+		hk.keys = append(hk.keys, ks)
+		hk.vals = append(hk.vals, vs)
 		if l == len(m.layers)-1 {
 			break
 		}
@@ -362,19 +391,16 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 			}
 		}
 	}
-	n.u = make([]float64, D+T)
-	n.q = make([]float64, HD)
-	n.sk = make([]float64, HD)
-	n.sv = make([]float64, HD)
-	n.att = make([]float64, HD)
-	n.out = make([]float64, D)
-	n.scores = make([]float64, i+1)
-	n.beta = make([]float64, m.k)
-	for k := range n.beta {
-		n.beta[k] = math.Exp(m.logBeta.Value[k])
+	all := make([]*historyKV, i+1)
+	for j := range all {
+		all[j] = hk
 	}
-	return n
+	return all
 }
+
+// historyKV holds the keys and values of a sequence's events, per layer
+// [n, H·D].
+type historyKV struct{ keys, vals [][]float64 }
 
 // attendVec is one query's multi-head attention over the keys/values of
 // ks, vs (rows of H·D) and, when sk is not nil, its own key and value;

@@ -376,3 +376,33 @@ func TestLogNormMixGradients(t *testing.T) {
 		}
 	}
 }
+
+// TestLogNormDensityMean: the closed-form mean of the independent decoder's
+// law equals ∫_0^∞ S(τ) dτ computed from its own survival function by
+// Simpson's rule in log-time (τ = e^u, dτ = e^u du).
+func TestLogNormDensityMean(t *testing.T) {
+	mx := &mixture{lw: []float64{math.Log(0.5), math.Log(0.3), math.Log(0.2)}, mu: []float64{-1, 0.2, 1.1},
+		sig: []float64{0.4, 0.9, 0.3}, mean: -0.4, std: 1.3, a: make([]float64, 3)}
+	mx.ls = make([]float64, 3)
+	for c, s := range mx.sig {
+		mx.ls[c] = math.Log(s)
+	}
+	d := &lnDensity{mx: mx, p: []float64{1}}
+	const lo, hi, n = -30.0, 30.0, 200000
+	h := (hi - lo) / n
+	sum := 0.0
+	for i := 0; i <= n; i++ {
+		u := lo + float64(i)*h
+		w := 2.0
+		if i == 0 || i == n {
+			w = 1
+		} else if i%2 == 1 {
+			w = 4
+		}
+		sum += w * d.Survival(math.Exp(u)) * math.Exp(u)
+	}
+	want := sum * h / 3
+	if got := d.Mean(); !relClose(got, want, 1e-9) {
+		t.Errorf("closed-form mean %.15g, ∫S %.15g", got, want)
+	}
+}

@@ -397,6 +397,20 @@ func (l *lnDensity) TimeDensity(dt float64) float64 { return math.Exp(l.mx.logDe
 func (l *lnDensity) Survival(dt float64) float64    { return math.Exp(l.mx.logSurvival(dt)) }
 func (l *lnDensity) MarkProbs(out []float64)        { copy(out, l.p) }
 
+// Mean is E[τ] in closed form: log τ = mean + std·y with y a normal mixture,
+// so E[τ] = Σ_c w_c exp(mean + std·μ_c + (std·σ_c)²/2) (summed in log space;
+// +Inf on overflow, which makes predict fall back to quadrature).
+func (l *lnDensity) Mean() float64 {
+	mx := l.mx
+	for c := range mx.a {
+		s := mx.std * mx.sig[c]
+		mx.a[c] = mx.lw[c] + mx.mean + mx.std*mx.mu[c] + s*s/2
+	}
+	return math.Exp(logSumExp(mx.a))
+}
+
+var _ predict.MeanDensity = (*lnDensity)(nil)
+
 // lnJoint is the mark-conditioned model's law: λ_k(τ) = p_k f_k(τ)/S(τ),
 // S(τ) = Σ_k p_k S_k(τ).
 type lnJoint struct {

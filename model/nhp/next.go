@@ -54,6 +54,18 @@ func (m *Model) cellScalar(dst state, k int, h, c, cbar []float64) {
 	}
 }
 
+// linearHead writes h·W + b into out.
+func (m *Model) linearHead(h, out []float64) {
+	K := m.k
+	copy(out, m.bout.Value)
+	for d, hv := range h {
+		row := m.wout.Value[d*K : (d+1)*K]
+		for k, w := range row {
+			out[k] += hv * w
+		}
+	}
+}
+
 // decay writes c(t) and h(t) at offset dt after the event that set s.
 func (m *Model) decay(s state, dt float64, c, h []float64) {
 	H := m.cfg.HiddenSize
@@ -84,13 +96,17 @@ func (m *Model) advance(s state, k int, dt float64) state {
 func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	s := m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance)
 	H := m.cfg.HiddenSize
-	return &next{m: m, s: s, c: make([]float64, H), h: make([]float64, H)}
+	n := &next{m: m, s: s, c: make([]float64, H), h: make([]float64, H), beta: make([]float64, m.k)}
+	for k, lb := range m.logBeta.Value {
+		n.beta[k] = math.Exp(lb)
+	}
+	return n
 }
 
 type next struct {
-	m    *Model
-	s    state
-	c, h []float64
+	m          *Model
+	s          state
+	c, h, beta []float64
 }
 
 func (n *next) NumTypes() int { return n.m.k }
@@ -99,19 +115,15 @@ func (n *next) NumTypes() int { return n.m.k }
 func (n *next) Intensities(dt float64, out []float64) {
 	m := n.m
 	m.decay(n.s, dt, n.c, n.h)
-	m.head(n.h, out)
+	m.linearHead(n.h, out)
+	for k, z := range out {
+		out[k] = engine.Softplus(n.beta[k]*z) / n.beta[k]
+	}
 }
 
 // head writes softplus_β(h·W + b) into out.
 func (m *Model) head(h, out []float64) {
-	K := m.k
-	copy(out, m.bout.Value)
-	for d, hv := range h {
-		row := m.wout.Value[d*K : (d+1)*K]
-		for k, w := range row {
-			out[k] += hv * w
-		}
-	}
+	m.linearHead(h, out)
 	for k, z := range out {
 		beta := math.Exp(m.logBeta.Value[k])
 		out[k] = engine.Softplus(beta*z) / beta

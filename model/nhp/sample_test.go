@@ -38,3 +38,12 @@ func TestPredictConcurrent(t *testing.T) {
 // gap and NextAfter's intensity integrated by predict (relative to
 // max(1, gap)): Gauss–Legendre with 10 nodes is exact to rounding on these short gaps.
 const maxGapDiff = 1e-8
+
+// TestNoLookAhead: the predicted law of event i ignores events i, i+1, ….
+func TestNoLookAhead(t *testing.T) {
+	m := newTest(t, Config{HiddenSize: 5}, 3)
+	randomise(m, 4, 0.5)
+	for _, s := range randomSeqs(7, 3, 9, 3) {
+		reftest.CheckNoLookAhead(t, m, s, 1e-12)
+	}
+}

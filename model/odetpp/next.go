@@ -3,6 +3,9 @@ package odetpp
 import (
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/predict"
@@ -11,28 +14,44 @@ import (
 // state is the ODE state h just after an event (or h₀).
 type state []float64
 
-// scratch holds the work vectors of the scalar solver.
+// scratch holds the work vectors of the scalar solver and the relaxation
+// rates ρ = 1 + softplus(a), which depend on the parameters only and are
+// computed once per scratch (a scratch must not outlive a parameter
+// change: NextAfter and advance make a new one per call).
 type scratch struct {
 	a, k1, k2, k3, k4, y []float64
+	rho                  []float64
 	sizes                []float64
 }
 
 func (m *Model) newScratch() *scratch {
 	H := m.cfg.HiddenSize
-	return &scratch{a: make([]float64, H), k1: make([]float64, H), k2: make([]float64, H),
-		k3: make([]float64, H), k4: make([]float64, H), y: make([]float64, H)}
+	buf := make([]float64, 7*H)
+	vec := func(i int) []float64 { return buf[i*H : (i+1)*H : (i+1)*H] }
+	sc := &scratch{a: vec(0), k1: vec(1), k2: vec(2), k3: vec(3), k4: vec(4), y: vec(5), rho: vec(6)}
+	for j, v := range m.relax.Value[:H] {
+		sc.rho[j] = 1 + engine.Softplus(v)
+	}
+	return sc
 }
 
-// field writes f(h) = tanh(W₂·tanh(W₁·h + b₁) + b₂) − ρ⊙tanh(h) into out.
+// field writes f(h) = tanh(W₂·tanh(W₁·h + b₁) + b₂) − ρ⊙tanh(h) into out,
+// the affine maps as BLAS matrix-vector products.
 func (m *Model) field(h, out []float64, sc *scratch) {
 	H := m.cfg.HiddenSize
-	affine(m.w1.Value, m.b1.Value, h, sc.a, H)
-	for j, v := range sc.a {
-		sc.a[j] = math.Tanh(v)
+	impl := blas64.Implementation()
+	a := sc.a[:H]
+	copy(a, m.b1.Value)
+	impl.Dgemv(blas.Trans, H, H, 1, m.w1.Value, H, h, 1, 1, a, 1)
+	for j, v := range a {
+		a[j] = math.Tanh(v)
 	}
-	affine(m.w2.Value, m.b2.Value, sc.a, out, H)
+	out = out[:H]
+	copy(out, m.b2.Value)
+	impl.Dgemv(blas.Trans, H, H, 1, m.w2.Value, H, a, 1, 1, out, 1)
+	h, rho := h[:H], sc.rho[:H]
 	for j, v := range out {
-		out[j] = math.Tanh(v) - (1+engine.Softplus(m.relax.Value[j]))*math.Tanh(h[j])
+		out[j] = math.Tanh(v) - rho[j]*math.Tanh(h[j])
 	}
 }
 

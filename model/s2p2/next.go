@@ -3,6 +3,9 @@ package s2p2
 import (
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/predict"
@@ -148,43 +151,140 @@ func (m *Model) advance(s state, k int, dt float64) state {
 func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	s := m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance)
 	H, P := m.cfg.HiddenSize, m.cfg.StateSize
-	return &next{m: m, s: s, u: make([]float64, H), u2: make([]float64, H), v: make([]float64, 2*P), x: make([]float64, 2*P)}
+	buf := make([]float64, 2*H+4*P)
+	n := &next{m: m, s: s, u: buf[:H:H], u2: buf[H : 2*H : 2*H], v: buf[2*H : 2*H+2*P : 2*H+2*P], x: buf[2*H+2*P:]}
+	n.prepare()
+	return n
 }
 
+// next evaluates the intensity after one history. Everything that does not
+// depend on dt (the per-layer rates of the dynamics scaled by the
+// interval's δ, the β_k of the output softplus) is computed once, by
+// prepare; each evaluation is then the layer maps at dt, with the affine
+// maps as BLAS matrix-vector products and GELU through geluFast.
 type next struct {
 	m     *Model
 	s     state
 	u, u2 []float64
 	v, x  []float64
+
+	// per layer l, P values each at [l·2P, l·2P+P) and [l·2P+P, (l+1)·2P):
+	// the decay rate e^{a_p}·δ_p and the frequency ω_p·δ_p of the interval
+	rates []float64
+	beta  []float64 // β_k = e^{s_k}
+}
+
+// prepare fills the dt-independent quantities of n (NextAfter calls it; a
+// next built without it prepares itself on its first evaluation).
+func (n *next) prepare() {
+	m := n.m
+	P := m.cfg.StateSize
+	n.rates = make([]float64, len(m.layers)*2*P+m.k)
+	for l := range m.layers {
+		ly := &m.layers[l]
+		dl := n.s[l*3*P+2*P : (l+1)*3*P]
+		r := n.rates[l*2*P : (l+1)*2*P]
+		for p := 0; p < P; p++ {
+			r[p] = math.Exp(ly.logNegRe.Value[p]) * dl[p]
+			r[P+p] = ly.imag.Value[p] * dl[p]
+		}
+	}
+	n.beta = n.rates[len(m.layers)*2*P:]
+	for k := range n.beta {
+		n.beta[k] = math.Exp(m.logBeta.Value[k])
+	}
 }
 
 func (n *next) NumTypes() int { return n.m.k }
 
 // Intensities writes λ_k(t_last + dt) into out.
 func (n *next) Intensities(dt float64, out []float64) {
+	if n.rates == nil {
+		n.prepare()
+	}
 	m := n.m
-	P := m.cfg.StateSize
+	H, P := m.cfg.HiddenSize, m.cfg.StateSize
+	impl := blas64.Implementation()
 	var u []float64
+	x := n.x[:2*P]
 	for l := range m.layers {
 		ly := &m.layers[l]
-		seg := n.s[l*3*P : (l+1)*3*P]
-		var v []float64
+		seg := n.s[l*3*P : l*3*P+2*P]
+		// x = E⊙(x⁺ + v) − v with v = u·B (zero for the first layer)
+		r := n.rates[l*2*P : (l+1)*2*P]
+		dec, frq := r[:P], r[P:2*P]
 		if u != nil {
-			affine(ly.b.Value, nil, u, n.v, 2*P)
-			v = n.v
+			v := n.v[:2*P]
+			impl.Dgemv(blas.Trans, H, 2*P, 1, ly.b.Value, 2*P, u, 1, 0, v, 1)
+			for p := 0; p < P; p++ {
+				e := math.Exp(-dec[p] * dt)
+				sn, cs := math.Sincos(frq[p] * dt)
+				er, ei := e*cs, e*sn
+				vr, vi := v[p], v[P+p]
+				zr, zi := seg[p]+vr, seg[P+p]+vi
+				x[p] = er*zr - ei*zi - vr
+				x[P+p] = er*zi + ei*zr - vi
+			}
+		} else {
+			for p := 0; p < P; p++ {
+				e := math.Exp(-dec[p] * dt)
+				sn, cs := math.Sincos(frq[p] * dt)
+				er, ei := e*cs, e*sn
+				zr, zi := seg[p], seg[P+p]
+				x[p] = er*zr - ei*zi
+				x[P+p] = er*zi + ei*zr
+			}
 		}
-		m.evolveScalar(ly, seg[:2*P], seg[2*P:], v, dt, n.x)
 		dst := n.u
 		if l%2 == 1 {
 			dst = n.u2
 		}
-		m.mixScalar(ly, n.x, u, dst)
-		u = dst
+		mixFast(impl, ly, x, u, dst[:H])
+		u = dst[:H]
 	}
-	affine(m.wout.Value, m.bout.Value, u, out, m.k)
+	K := m.k
+	out = out[:K]
+	copy(out, m.bout.Value)
+	impl.Dgemv(blas.Trans, H, K, 1, m.wout.Value, K, u, 1, 1, out, 1)
 	for k, z := range out {
-		beta := math.Exp(m.logBeta.Value[k])
-		out[k] = engine.Softplus(beta*z) / beta
+		b := n.beta[k]
+		out[k] = engine.Softplus(b*z) / b
+	}
+}
+
+// mixFast is mixScalar with the affine map as a BLAS product and GELU
+// through geluFast: LayerNorm(GELU(x·C + D⊙u) + u)·gain + bias into out
+// (u nil for the first layer).
+func mixFast(impl blas.Float64, ly *layer, x, u, out []float64) {
+	H := len(out)
+	impl.Dgemv(blas.Trans, len(x), H, 1, ly.c.Value, H, x, 1, 0, out, 1)
+	mean := 0.0
+	if u != nil {
+		u = u[:H]
+		d := ly.d.Value[:H]
+		for j, y := range out {
+			a := geluFast(y+d[j]*u[j]) + u[j]
+			out[j] = a
+			mean += a
+		}
+	} else {
+		for j, y := range out {
+			a := geluFast(y)
+			out[j] = a
+			mean += a
+		}
+	}
+	mean /= float64(H)
+	vr := 0.0
+	for j, a := range out {
+		a -= mean
+		out[j] = a
+		vr += a * a
+	}
+	rs := 1 / math.Sqrt(vr/float64(H)+lnEps)
+	gain, bias := ly.gain.Value[:H], ly.bias.Value[:H]
+	for j, a := range out {
+		out[j] = a*rs*gain[j] + bias[j]
 	}
 }
 

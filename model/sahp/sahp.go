@@ -40,7 +40,6 @@ package sahp
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
@@ -150,7 +149,7 @@ type Model struct {
 	nodes, weights []float64
 	plainRule      bool // tests: apply the rule in s, as EasyTPP does
 	run            *attention.Runner
-	tapes          sync.Pool
+	predStates     attention.StateCache // prediction: per-sequence encodings
 }
 
 // New returns a SAHP for numTypes event types with parameters drawn from
@@ -201,7 +200,6 @@ func newShell(cfg Config, k int) *Model {
 	m.ps = append(m.ps, m.logBeta)
 	m.nodes, m.weights = attention.Rule(cfg.QuadNodes)
 	m.run = attention.NewRunner(Name, k, m.ps, cfg.Threads, m.forward)
-	m.tapes.New = func() any { return engine.NewTape() }
 	return m
 }
 
@@ -307,17 +305,7 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	if i < 0 || i > seq.Len() {
 		panic(fmt.Sprintf("sahp: NextAfter(%d) of a sequence of %d events", i, seq.Len()))
 	}
-	D := m.cfg.HiddenSize
-	h := m.h0.Value
-	if i > 0 {
-		t := m.tapes.Get().(*engine.Tape)
-		defer m.tapes.Put(t)
-		t.Reset()
-		t.SetNoGrad(true)
-		prefix := data.Sequence{Times: seq.Times[:i], Types: seq.Types[:i], Start: seq.Start, End: seq.Times[i-1]}
-		x := m.encode(t, batch.PackSeqs([]data.Sequence{prefix}, m.k))
-		h = append([]float64(nil), x.Data[(i-1)*D:i*D]...)
-	}
+	h := m.predStates.State(seq, i, m.k, m.cfg.HiddenSize, m.h0.Value, m.ps, m.encode)
 	n := &next{mu: make([]float64, m.k), eta: make([]float64, m.k), gamma: make([]float64, m.k), beta: make([]float64, m.k)}
 	m.mu.ApplyVec(h, n.mu)
 	m.eta.ApplyVec(h, n.eta)

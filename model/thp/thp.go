@@ -40,7 +40,6 @@ package thp
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
@@ -137,7 +136,7 @@ type Model struct {
 	// by that quadrature rule on [0, 1] (tests compare rules with it).
 	nodes, weights []float64
 	run            *attention.Runner
-	tapes          sync.Pool
+	predStates     attention.StateCache // prediction: per-sequence encodings
 }
 
 // New returns a THP for numTypes event types with parameters drawn from
@@ -180,7 +179,6 @@ func newShell(cfg Config, k int) *Model {
 	m.ps = append(m.ps, m.head.Params()...)
 	m.ps = append(m.ps, m.alpha, m.logBeta)
 	m.run = attention.NewRunner(Name, k, m.ps, cfg.Threads, m.forward)
-	m.tapes.New = func() any { return engine.NewTape() }
 	return m
 }
 
@@ -274,17 +272,7 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	if i < 0 || i > seq.Len() {
 		panic(fmt.Sprintf("thp: NextAfter(%d) of a sequence of %d events", i, seq.Len()))
 	}
-	D := m.cfg.HiddenSize
-	h := m.h0.Value
-	if i > 0 {
-		t := m.tapes.Get().(*engine.Tape)
-		defer m.tapes.Put(t)
-		t.Reset()
-		t.SetNoGrad(true)
-		prefix := data.Sequence{Times: seq.Times[:i], Types: seq.Types[:i], Start: seq.Start, End: seq.Times[i-1]}
-		x := m.encode(t, batch.PackSeqs([]data.Sequence{prefix}, m.k))
-		h = append([]float64(nil), x.Data[(i-1)*D:i*D]...)
-	}
+	h := m.predStates.State(seq, i, m.k, m.cfg.HiddenSize, m.h0.Value, m.ps, m.encode)
 	n := &next{a: make([]float64, m.k), alpha: make([]float64, m.k), beta: make([]float64, m.k)}
 	m.head.ApplyVec(h, n.a)
 	for k := range n.alpha {

@@ -108,3 +108,50 @@ func CheckPredictConcurrent(t *testing.T, m predict.Model, ds *data.Dataset) {
 		t.Fatalf("%d rows with 1 worker, %d with 4, or they differ", len(one), len(many))
 	}
 }
+
+// CheckNoLookAhead: the law NextAfter gives for event i of seq must not
+// depend on events i, i+1, … . It compares, for every i, the intensities
+// (and the compensator when the Next has one) at a few offsets against those
+// of a copy of seq whose events from i on are replaced by other times and
+// types, and against a copy truncated to its first i events (a different
+// sequence, so no cached encoding of seq is reused).
+func CheckNoLookAhead(t *testing.T, m predict.Model, seq data.Sequence, tol float64) {
+	t.Helper()
+	k := m.NumTypes()
+	a, b := make([]float64, k), make([]float64, k)
+	offsets := []float64{0, 0.05, 0.4, 1.7}
+	for i := 0; i <= seq.Len(); i++ {
+		alt := data.Sequence{Start: seq.Start, End: seq.End + 5,
+			Times: append([]float64(nil), seq.Times...), Types: append([]int(nil), seq.Types...)}
+		prev := seq.Start
+		if i > 0 {
+			prev = seq.Times[i-1]
+		}
+		for j := i; j < alt.Len(); j++ {
+			prev += 0.37 + 0.11*float64(j%3)
+			alt.Times[j] = prev
+			alt.Types[j] = (seq.Types[j] + 1 + j) % k
+		}
+		cut := data.Sequence{Start: seq.Start, End: seq.End,
+			Times: append([]float64(nil), seq.Times[:i]...), Types: append([]int(nil), seq.Types[:i]...)}
+		want := m.NextAfter(&seq, i)
+		for name, other := range map[string]*data.Sequence{"changed future": &alt, "truncated": &cut} {
+			got := m.NextAfter(other, i)
+			for _, dt := range offsets {
+				want.Intensities(dt, a)
+				got.Intensities(dt, b)
+				for kk := range a {
+					if !RelClose(a[kk], b[kk], tol) {
+						t.Fatalf("event %d (%s): λ_%d(+%g) = %.15g, with the original sequence %.15g", i, name, kk, dt, b[kk], a[kk])
+					}
+				}
+				if wc, ok := want.(predict.Compensated); ok {
+					gv, wv := got.(predict.Compensated).Compensator(dt), wc.Compensator(dt)
+					if !RelClose(gv, wv, tol) {
+						t.Fatalf("event %d (%s): Λ(+%g) = %.15g, with the original sequence %.15g", i, name, dt, gv, wv)
+					}
+				}
+			}
+		}
+	}
+}
