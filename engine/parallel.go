@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"math"
+	"math/rand/v2"
 	"sync"
 
 	"github.com/gotpp/gotpp/params"
@@ -83,14 +85,30 @@ func (w *Workers) run(parts int, noGrad bool, fn func(i int, t *Tape)) {
 	if parts > len(w.tapes) {
 		panic("engine: Workers.Run with more parts than workers")
 	}
+	// Training tapes get the random source of Dropout: PCG stream i of a
+	// seed hashed from the current parameter values, so that the masks
+	// change from step to step, repeat exactly for the same parameters and
+	// data (a resumed run draws what the uninterrupted one drew), and do not
+	// depend on anything but the number of workers.
+	var seed uint64
+	if !noGrad {
+		seed = paramSeed(w.ps)
+	}
 	prep := func(i int) *Tape {
 		t := w.tapes[i]
 		t.Reset()
 		t.SetNoGrad(noGrad)
+		t.rng = nil
 		if !noGrad {
 			for _, g := range t.shadow {
 				clear(g)
 			}
+			if t.pcg == nil {
+				t.pcg = rand.NewPCG(0, 0)
+				t.ownRng = rand.New(t.pcg)
+			}
+			t.pcg.Seed(seed, uint64(i))
+			t.rng = t.ownRng
 		}
 		return t
 	}
@@ -107,4 +125,21 @@ func (w *Workers) run(parts int, noGrad bool, fn func(i int, t *Tape)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// paramSeed hashes up to 16 evenly spaced values of every parameter (and
+// the sizes) into a seed: any optimiser step changes it.
+func paramSeed(ps []*params.Param) uint64 {
+	h := uint64(0x9e3779b97f4a7c15)
+	for _, p := range ps {
+		h = (h ^ uint64(len(p.Value))) * 0x100000001b3
+		step := max(1, len(p.Value)/16)
+		for j := 0; j < len(p.Value); j += step {
+			b := math.Float64bits(p.Value[j])
+			h = (h ^ b ^ (b >> 29)) * 0x100000001b3
+		}
+	}
+	h ^= h >> 31
+	h *= 0xbf58476d1ce4e5b9
+	return h ^ (h >> 29)
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/gotpp/gotpp/params"
 )
@@ -21,6 +22,12 @@ type Tape struct {
 	tensors pool
 
 	noGrad bool
+	// rng drives Dropout while the tape records (training); nil: none.
+	// Workers reseed pcg (behind ownRng) instead of allocating a source
+	// per step.
+	rng    *rand.Rand
+	pcg    *rand.PCG
+	ownRng *rand.Rand
 	// shadow, when not nil, redirects parameter gradients into buffers
 	// private to this tape (data-parallel workers).
 	shadow map[*params.Param][]float64

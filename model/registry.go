@@ -77,6 +77,9 @@ type Spec struct {
 	New func(numTypes int, h Hyper, seed uint64) (train.Model, error)
 	// Load rebuilds a trained model from the files its Save wrote into dir.
 	Load func(dir string) (train.Model, error)
+	// Dropout reports that the model uses Hyper.Dropout (dropout_rate);
+	// other models ignore it.
+	Dropout bool
 }
 
 var (

@@ -23,7 +23,7 @@ import (
 // train.go) so that one command trains every model.
 var nnOpts struct {
 	epochs, batchSize, maxTokens, patience, workers int
-	lr, clip, weightDecay                           float64
+	lr, clip, weightDecay, dropout                  float64
 	hidden, timeEmb, layers, heads, quadNodes, mix  int
 	configFile, experiment                          string
 	resume, overwrite, quiet                        bool
@@ -45,6 +45,7 @@ func init() {
 	f.IntVar(&nnOpts.heads, "heads", 0, "neural: attention heads (0 = default)")
 	f.IntVar(&nnOpts.quadNodes, "quad-nodes", 0, "neural: Gauss–Legendre nodes per interval for numerical compensators (0 = default)")
 	f.IntVar(&nnOpts.mix, "mix", 0, "neural: mixture components (intensityfree; 0 = default)")
+	f.Float64Var(&nnOpts.dropout, "dropout", 0, "neural: dropout rate in training (thp, sahp, attnhp; EasyTPP's dropout_rate)")
 	f.StringVar(&nnOpts.configFile, "config", "", "neural: EasyTPP experiment YAML (model_config and trainer_config are used)")
 	f.StringVar(&nnOpts.experiment, "experiment", "", "neural: experiment block of --config, e.g. NHP_train")
 	f.BoolVar(&nnOpts.resume, "resume", false, "neural: continue from RUNDIR's checkpoint (bit-for-bit)")
@@ -90,6 +91,9 @@ func neuralHyper(cmd *cobra.Command, exp *config.Experiment) model.Hyper {
 	set("heads", &h.Heads, nnOpts.heads)
 	set("quad-nodes", &h.QuadNodes, nnOpts.quadNodes)
 	set("mix", &h.Mixture, nnOpts.mix)
+	if fl.Changed("dropout") {
+		h.Dropout = nnOpts.dropout
+	}
 	return h
 }
 
@@ -172,6 +176,9 @@ func trainNeural(cmd *cobra.Command, name string) error {
 	opts.Log = cmd.ErrOrStderr()
 
 	h := neuralHyper(cmd, exp).Merge(spec.Defaults)
+	if h.Dropout != 0 && !spec.Dropout {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s has no dropout: dropout_rate %v ignored\n", spec.Name, h.Dropout)
+	}
 	m, err := spec.New(trainDS.NumTypes, h, uint64(opts.Seed))
 	if err != nil {
 		return err

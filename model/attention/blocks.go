@@ -214,6 +214,10 @@ type Block struct {
 	FF       *FFN
 	N1, N2   *LayerNorm
 	Residual bool
+	// Dropout is the rate of inverted dropout on the attention and
+	// feed-forward outputs before they join the residual stream (training
+	// only: engine.Tape.Dropout is the identity in evaluation).
+	Dropout float64
 }
 
 // NewBlock allocates a block of width d with heads heads of size d/heads,
@@ -249,8 +253,8 @@ func (b *Block) Init(rng *rand.Rand) {
 // Apply runs the block on the rows of x with self-attention spans sp.
 func (b *Block) Apply(t *engine.Tape, x *engine.Tensor, sp Spans) *engine.Tensor {
 	if !b.Residual {
-		return b.FF.Apply(t, b.Att.Self(t, x, sp))
+		return t.Dropout(b.FF.Apply(t, t.Dropout(b.Att.Self(t, x, sp), b.Dropout)), b.Dropout)
 	}
-	x = b.N1.Apply(t, t.Add(x, b.Att.Self(t, x, sp)))
-	return b.N2.Apply(t, t.Add(x, b.FF.Apply(t, x)))
+	x = b.N1.Apply(t, t.Add(x, t.Dropout(b.Att.Self(t, x, sp), b.Dropout)))
+	return b.N2.Apply(t, t.Add(x, t.Dropout(b.FF.Apply(t, x), b.Dropout)))
 }

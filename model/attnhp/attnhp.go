@@ -72,6 +72,10 @@ type Config struct {
 	QuadNodes int `json:"quad_nodes"`
 	// TimeScale τ is the unit of time of the time embedding (default 1).
 	TimeScale float64 `json:"time_scale"`
+	// Dropout is the dropout rate on every layer's attention output (of
+	// the events and of the query times) during training (EasyTPP's
+	// dropout_rate; default 0). Evaluation and prediction never drop.
+	Dropout float64 `json:"dropout_rate,omitempty"`
 	// Threads is the number of worker goroutines a batch is split over
 	// (0: GOMAXPROCS). Results are deterministic for a fixed value.
 	Threads int `json:"threads,omitempty"`
@@ -118,6 +122,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("attnhp: field time_scale: %v, want a finite value > 0", c.TimeScale)
 	case c.Threads < 0:
 		return c, fmt.Errorf("attnhp: field threads: %d, want >= 0", c.Threads)
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return c, fmt.Errorf("attnhp: field dropout_rate: %v, want in [0, 1)", c.Dropout)
 	}
 	return c, nil
 }
@@ -291,12 +297,12 @@ func (m *Model) forward(t *engine.Tape, b *batch.Batch, c likelihood.Convention)
 		uq := t.Concat(z, tQ)
 		if l == len(m.layers)-1 {
 			// the events' representations after the last layer are unused
-			z = t.Add(z, t.Tanh(layer.Query(t, uq, ue, q.sp, true)))
+			z = t.Add(z, t.Dropout(t.Tanh(layer.Query(t, uq, ue, q.sp, true)), m.cfg.Dropout))
 			break
 		}
 		ae, aq := layer.SelfAndQuery(t, ue, spE, uq, q.sp)
-		x = t.Add(x, t.Tanh(ae))
-		z = t.Add(z, t.Tanh(aq))
+		x = t.Add(x, t.Dropout(t.Tanh(ae), m.cfg.Dropout))
+		z = t.Add(z, t.Dropout(t.Tanh(aq), m.cfg.Dropout))
 	}
 	var st engine.IntensityStats
 	var bias *engine.Tensor
@@ -520,13 +526,10 @@ func Load(dir string) (*Model, error) {
 
 // ConfigFromHyper maps the registry's shared hyperparameters onto a Config:
 // hidden_size, time_emb_size, num_layers, num_heads and quad_nodes
-// directly, and model_specs keys time_scale and threads. Dropout is not
-// implemented and a non-zero dropout_rate is an error.
+// directly, and model_specs keys time_scale and threads; dropout_rate sets
+// Dropout.
 func ConfigFromHyper(h model.Hyper) (Config, error) {
-	c := Config{HiddenSize: h.Hidden, TimeEmbSize: h.TimeEmb, NumLayers: h.Layers, NumHeads: h.Heads, QuadNodes: h.QuadNodes}
-	if h.Dropout != 0 {
-		return c, fmt.Errorf("attnhp: dropout_rate %v: dropout is not implemented, set it to 0", h.Dropout)
-	}
+	c := Config{HiddenSize: h.Hidden, TimeEmbSize: h.TimeEmb, NumLayers: h.Layers, NumHeads: h.Heads, QuadNodes: h.QuadNodes, Dropout: h.Dropout}
 	var err error
 	if c.TimeScale, _, err = attention.SpecFloat(h.Specs, "time_scale"); err != nil {
 		return c, fmt.Errorf("attnhp: %w", err)
@@ -541,6 +544,7 @@ func init() {
 	d := DefaultConfig()
 	model.Register(model.Spec{
 		Name:     Name,
+		Dropout:  true,
 		Doc:      "Attentive neural Hawkes process (Yang, Mei & Eisner 2022): continuous-time attention from any time over the events before it",
 		Defaults: model.Hyper{Hidden: d.HiddenSize, TimeEmb: d.TimeEmbSize, Layers: d.NumLayers, Heads: d.NumHeads, QuadNodes: d.QuadNodes},
 		New: func(numTypes int, h model.Hyper, seed uint64) (train.Model, error) {

@@ -188,8 +188,11 @@ func TestConfigErrors(t *testing.T) {
 	if c := m.Config(); c.HiddenSize != 16 || c.TimeEmbSize != 4 || c.NumLayers != 2 || c.NumHeads != 2 || c.QuadNodes != 10 || c.TimeScale != 1 {
 		t.Errorf("defaults: %+v", c)
 	}
-	if _, err := ConfigFromHyper(model.Hyper{Dropout: 0.1}); err == nil || !strings.Contains(err.Error(), "dropout") {
-		t.Errorf("dropout: %v", err)
+	if c, err := ConfigFromHyper(model.Hyper{Dropout: 0.1}); err != nil || c.Dropout != 0.1 {
+		t.Errorf("dropout_rate 0.1: %+v, %v", c, err)
+	}
+	if _, err := New(Config{Dropout: -0.1}, 3, 1); err == nil || !strings.Contains(err.Error(), "dropout_rate") {
+		t.Errorf("dropout -0.1: %v", err)
 	}
 }
 

@@ -80,6 +80,10 @@ type Config struct {
 	// TimeScale τ is the unit of time of the encoding and of the decay
 	// (default 1).
 	TimeScale float64 `json:"time_scale"`
+	// Dropout is the dropout rate on every encoder layer's attention and
+	// feed-forward outputs during training (EasyTPP's dropout_rate;
+	// default 0). Evaluation and prediction never drop.
+	Dropout float64 `json:"dropout_rate,omitempty"`
 	// Threads is the number of worker goroutines a batch is split over
 	// (0: GOMAXPROCS). Results are deterministic for a fixed value.
 	Threads int `json:"threads,omitempty"`
@@ -127,6 +131,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("sahp: field time_scale: %v, want a finite value > 0", c.TimeScale)
 	case c.Threads < 0:
 		return c, fmt.Errorf("sahp: field threads: %d, want >= 0", c.Threads)
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return c, fmt.Errorf("sahp: field dropout_rate: %v, want in [0, 1)", c.Dropout)
 	}
 	return c, nil
 }
@@ -185,6 +191,7 @@ func newShell(cfg Config, k int) *Model {
 	m.ps = []*params.Param{m.emb, m.phase}
 	for l := 0; l < cfg.NumLayers; l++ {
 		b := attention.NewBlock(fmt.Sprintf("layer%d", l), D, cfg.NumHeads, cfg.FFNSize, !cfg.NoResidual)
+		b.Dropout = cfg.Dropout
 		m.blocks = append(m.blocks, b)
 		m.ps = append(m.ps, b.Params()...)
 	}
@@ -360,12 +367,9 @@ func Load(dir string) (*Model, error) {
 // hidden_size, num_layers, num_heads and quad_nodes directly, and
 // model_specs keys time_scale, ffn_size, no_residual and threads.
 // time_emb_size is not used (the positional encoding has the model width);
-// dropout is not implemented and a non-zero dropout_rate is an error.
+// dropout_rate sets Dropout.
 func ConfigFromHyper(h model.Hyper) (Config, error) {
-	c := Config{HiddenSize: h.Hidden, NumLayers: h.Layers, NumHeads: h.Heads, QuadNodes: h.QuadNodes}
-	if h.Dropout != 0 {
-		return c, fmt.Errorf("sahp: dropout_rate %v: dropout is not implemented, set it to 0", h.Dropout)
-	}
+	c := Config{HiddenSize: h.Hidden, NumLayers: h.Layers, NumHeads: h.Heads, Dropout: h.Dropout, QuadNodes: h.QuadNodes}
 	var err error
 	if c.TimeScale, _, err = attention.SpecFloat(h.Specs, "time_scale"); err != nil {
 		return c, fmt.Errorf("sahp: %w", err)
@@ -386,6 +390,7 @@ func init() {
 	d := DefaultConfig()
 	model.Register(model.Spec{
 		Name:     Name,
+		Dropout:  true,
 		Doc:      "Self-Attentive Hawkes Process (Zhang et al. 2020): attention encoder with time-shifted positional encoding, intensity relaxing exponentially from η to μ",
 		Defaults: model.Hyper{Hidden: d.HiddenSize, Layers: d.NumLayers, Heads: d.NumHeads, QuadNodes: d.QuadNodes},
 		New: func(numTypes int, h model.Hyper, seed uint64) (train.Model, error) {

@@ -16,3 +16,13 @@ func TestNoLookAhead(t *testing.T) {
 		reftest.CheckNoLookAhead(t, m, s, 1e-12)
 	}
 }
+
+// TestDropout: dropout acts in training only (modeltest.CheckDropout).
+func TestDropout(t *testing.T) {
+	cfg := small(1)
+	plain := newTest(t, cfg, 3, 2)
+	cfg.Dropout = 0.3
+	drop := newTest(t, cfg, 3, 2)
+	modeltest.Randomise(drop.Params(), 4, 0.4)
+	modeltest.CheckDropout(t, drop, plain, modeltest.RandomSeqs(5, 4, 8, 3))
+}

@@ -73,6 +73,10 @@ type Config struct {
 	// TimeScale τ is the unit of time of the temporal encoding and of the
 	// time term of the intensity (default 1).
 	TimeScale float64 `json:"time_scale"`
+	// Dropout is the dropout rate on every encoder layer's attention and
+	// feed-forward outputs during training (EasyTPP's dropout_rate;
+	// default 0). Evaluation and prediction never drop.
+	Dropout float64 `json:"dropout_rate,omitempty"`
 	// Threads is the number of worker goroutines a batch is split over
 	// (0: GOMAXPROCS). Results are deterministic for a fixed value.
 	Threads int `json:"threads,omitempty"`
@@ -114,6 +118,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("thp: field time_scale: %v, want a finite value > 0", c.TimeScale)
 	case c.Threads < 0:
 		return c, fmt.Errorf("thp: field threads: %d, want >= 0", c.Threads)
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return c, fmt.Errorf("thp: field dropout_rate: %v, want in [0, 1)", c.Dropout)
 	}
 	return c, nil
 }
@@ -168,6 +174,7 @@ func newShell(cfg Config, k int) *Model {
 	m.ps = []*params.Param{m.emb}
 	for l := 0; l < cfg.NumLayers; l++ {
 		b := attention.NewBlock(fmt.Sprintf("layer%d", l), D, cfg.NumHeads, cfg.FFNSize, true)
+		b.Dropout = cfg.Dropout
 		m.blocks = append(m.blocks, b)
 		m.ps = append(m.ps, b.Params()...)
 	}
@@ -336,13 +343,9 @@ func Load(dir string) (*Model, error) {
 // hidden_size, num_layers and num_heads directly, and model_specs keys
 // time_scale, ffn_size and threads. time_emb_size is not used (THP adds a
 // temporal encoding of the model width) and neither is quad_nodes (the
-// compensator is exact); dropout is not implemented and a non-zero
-// dropout_rate is an error.
+// compensator is exact); dropout_rate sets Dropout.
 func ConfigFromHyper(h model.Hyper) (Config, error) {
-	c := Config{HiddenSize: h.Hidden, NumLayers: h.Layers, NumHeads: h.Heads}
-	if h.Dropout != 0 {
-		return c, fmt.Errorf("thp: dropout_rate %v: dropout is not implemented, set it to 0", h.Dropout)
-	}
+	c := Config{HiddenSize: h.Hidden, NumLayers: h.Layers, NumHeads: h.Heads, Dropout: h.Dropout}
 	var err error
 	if c.TimeScale, _, err = attention.SpecFloat(h.Specs, "time_scale"); err != nil {
 		return c, fmt.Errorf("thp: %w", err)
@@ -360,6 +363,7 @@ func init() {
 	d := DefaultConfig()
 	model.Register(model.Spec{
 		Name:     Name,
+		Dropout:  true,
 		Doc:      "Transformer Hawkes Process (Zuo et al. 2020): causal self-attention encoder, softplus intensity linear in the elapsed time",
 		Defaults: model.Hyper{Hidden: d.HiddenSize, Layers: d.NumLayers, Heads: d.NumHeads},
 		New: func(numTypes int, h model.Hyper, seed uint64) (train.Model, error) {

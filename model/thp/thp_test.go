@@ -198,8 +198,11 @@ func TestConfigErrors(t *testing.T) {
 	if c := m.Config(); c.HiddenSize != 32 || c.NumLayers != 2 || c.NumHeads != 2 || c.FFNSize != 64 || c.TimeScale != 1 {
 		t.Errorf("defaults: %+v", c)
 	}
-	if _, err := ConfigFromHyper(model.Hyper{Dropout: 0.1}); err == nil || !strings.Contains(err.Error(), "dropout") {
-		t.Errorf("dropout: %v", err)
+	if c, err := ConfigFromHyper(model.Hyper{Dropout: 0.1}); err != nil || c.Dropout != 0.1 {
+		t.Errorf("dropout_rate 0.1: %+v, %v", c, err)
+	}
+	if _, err := New(Config{Dropout: 1}, 3, 1); err == nil || !strings.Contains(err.Error(), "dropout_rate") {
+		t.Errorf("dropout 1: %v", err)
 	}
 	if _, err := ConfigFromHyper(model.Hyper{Specs: map[string]any{"time_scale": "x"}}); err == nil || !strings.Contains(err.Error(), "time_scale") {
 		t.Errorf("bad time_scale: %v", err)

@@ -490,3 +490,45 @@ func CheckConcurrentNext(t *testing.T, m predict.Model, seqs []data.Sequence) {
 		t.Error(e)
 	}
 }
+
+// CheckDropout compares a model built with dropout (drop) and the same
+// model without it (plain), both holding the same parameter values: scoring
+// (evaluation) must agree exactly, prediction too, while the training loss
+// of drop must differ from plain's (dropout is active), repeat exactly for
+// the same parameters, and change after a parameter step (new masks).
+func CheckDropout(t *testing.T, drop, plain Model, seqs []data.Sequence) {
+	t.Helper()
+	for i, p := range drop.Params() {
+		copy(plain.Params()[i].Value, p.Value)
+	}
+	b := batch.PackSeqs(seqs, drop.NumTypes())
+	if a, c := drop.BatchLogLik(b, likelihood.Full), plain.BatchLogLik(b, likelihood.Full); a != c {
+		t.Fatalf("evaluation with dropout configured %+v, without %+v", a, c)
+	}
+	s := &seqs[0]
+	k := make([]float64, drop.NumTypes())
+	k2 := make([]float64, drop.NumTypes())
+	drop.NextAfter(s, s.Len()/2).Intensities(0.3, k)
+	plain.NextAfter(s, s.Len()/2).Intensities(0.3, k2)
+	for i := range k {
+		if k[i] != k2[i] {
+			t.Fatalf("prediction with dropout configured λ_%d = %v, without %v", i, k[i], k2[i])
+		}
+	}
+	l1, _ := drop.LossAndGrad(b)
+	l2, _ := drop.LossAndGrad(b)
+	l0, _ := plain.LossAndGrad(b)
+	if l1 != l2 {
+		t.Errorf("training loss with dropout not repeatable for the same parameters: %v, %v", l1, l2)
+	}
+	if l1 == l0 {
+		t.Errorf("training loss with dropout equals the loss without (%v): dropout inactive", l1)
+	}
+	p := drop.Params()[0]
+	p.Value[0] += 1e-3
+	l3, _ := drop.LossAndGrad(b)
+	p.Value[0] -= 1e-3
+	if math.Abs(l3-l1) < 1e-9*math.Abs(l1) || math.IsNaN(l3) {
+		t.Errorf("loss after a parameter change %v vs %v", l3, l1)
+	}
+}
