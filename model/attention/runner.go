@@ -1,13 +1,10 @@
 package attention
 
 import (
-	"fmt"
-	"runtime"
-
 	"github.com/gotpp/gotpp/batch"
-	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/likelihood"
+	"github.com/gotpp/gotpp/model/internal/runner"
 	"github.com/gotpp/gotpp/params"
 )
 
@@ -71,94 +68,23 @@ func (iv Intervals) Active(r int) bool { return iv.Types[r] >= 0 || iv.IntMask[r
 
 // ForwardFunc builds the log-likelihood of batch b under convention c on
 // tape t and returns it (a scalar) with its parts.
-type ForwardFunc func(t *engine.Tape, b *batch.Batch, c likelihood.Convention) (*engine.Tensor, likelihood.Parts)
+type ForwardFunc = runner.ForwardFunc
 
 // Runner scores batches with a model's ForwardFunc on worker goroutines
 // (one engine tape each, gradients summed in a fixed order, so results are
-// deterministic for a fixed number of threads). It is not safe for
-// concurrent use.
-type Runner struct {
-	Name     string // model name, for error messages
-	NumTypes int
-	Forward  ForwardFunc
-	workers  *engine.Workers
-	threads  int
-}
+// deterministic for a fixed number of threads); the models of this family
+// train under the Full convention without column chunking. It is the
+// runner nhp, odetpp and s2p2 use (model/internal/runner). It is not safe
+// for concurrent use.
+type Runner = runner.Runner
 
 // NewRunner prepares a runner over ps with threads workers (0: GOMAXPROCS).
 func NewRunner(name string, numTypes int, ps []*params.Param, threads int, f ForwardFunc) *Runner {
-	r := &Runner{Name: name, NumTypes: numTypes, Forward: f}
-	r.SetThreads(ps, threads)
-	return r
-}
-
-// SetThreads changes the number of worker goroutines (0: GOMAXPROCS).
-func (r *Runner) SetThreads(ps []*params.Param, n int) {
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
-	}
-	r.threads = n
-	r.workers = engine.NewWorkers(ps, n)
-}
-
-func (r *Runner) check(b *batch.Batch) {
-	if b.NumTypes != r.NumTypes {
-		panic(fmt.Sprintf("%s: batch has %d event types, model has %d", r.Name, b.NumTypes, r.NumTypes))
-	}
-}
-
-// LossAndGrad returns minus the Full log-likelihood of b (summed) and the
-// number of scored events, and adds the gradient into the parameters' Grad.
-func (r *Runner) LossAndGrad(b *batch.Batch) (float64, int) {
-	r.check(b)
-	subs := b.Split(r.workers.N())
-	lls := make([]float64, len(subs))
-	r.workers.Run(len(subs), func(i int, t *engine.Tape) {
-		ll, _ := r.Forward(t, subs[i], likelihood.Full)
-		lls[i] = ll.Item()
-		t.Backward(t.Neg(ll))
-	})
-	loss := 0.0
-	for _, v := range lls {
-		loss -= v
-	}
-	return loss, b.NumScored(likelihood.Full)
-}
-
-// BatchLogLik scores b under convention c without gradients.
-func (r *Runner) BatchLogLik(b *batch.Batch, c likelihood.Convention) likelihood.Parts {
-	r.check(b)
-	subs := b.Split(r.workers.N())
-	parts := make([]likelihood.Parts, len(subs))
-	r.workers.Eval(len(subs), func(i int, t *engine.Tape) {
-		_, parts[i] = r.Forward(t, subs[i], c)
-	})
-	var tot likelihood.Parts
-	for _, p := range parts {
-		tot.Add(p)
-	}
-	return tot
+	return runner.New(name, numTypes, ps, threads, f)
 }
 
 // EvalBatchSize is the number of sequences per batch in DatasetLogLik.
-const EvalBatchSize = 64
-
-// DatasetLogLik scores every sequence of ds under convention c in
-// length-bucketed batches.
-func (r *Runner) DatasetLogLik(ds *data.Dataset, c likelihood.Convention) (likelihood.Parts, error) {
-	if ds.NumTypes != r.NumTypes {
-		return likelihood.Parts{}, fmt.Errorf("%s: data set %q has %d event types, model has %d", r.Name, ds.Name, ds.NumTypes, r.NumTypes)
-	}
-	bk, err := batch.NewBucketer(ds, batch.Options{BatchSize: EvalBatchSize})
-	if err != nil {
-		return likelihood.Parts{}, err
-	}
-	var tot likelihood.Parts
-	for _, idx := range bk.Plan(nil) {
-		tot.Add(r.BatchLogLik(batch.Pack(ds, idx), c))
-	}
-	return tot, nil
-}
+const EvalBatchSize = runner.EvalBatchSize
 
 // PartsOf fills a likelihood.Parts from the stats of an intensity op.
 func PartsOf(st engine.IntensityStats, numSeqs int) likelihood.Parts {

@@ -49,12 +49,12 @@ package nhp
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/likelihood"
+	"github.com/gotpp/gotpp/model/internal/runner"
 	"github.com/gotpp/gotpp/params"
 	"github.com/gotpp/gotpp/predict"
 )
@@ -123,9 +123,8 @@ func (c Config) withDefaults() (Config, error) {
 // are not safe for concurrent use (they share the workers' tapes);
 // NextAfter is.
 type Model struct {
-	cfg  Config
-	k    int
-	conv likelihood.Convention
+	cfg Config
+	k   int
 
 	emb     *params.Param // [K+1, H]; row K is the beginning-of-stream event
 	wx, bx  *params.Param // [H, 7H], [7H]
@@ -136,7 +135,7 @@ type Model struct {
 	ps      []*params.Param
 
 	nodes, weights []float64 // Gauss–Legendre on [0, 1]
-	workers        *engine.Workers
+	run            *runner.Runner
 	cache          predict.PrefixCache[state]
 }
 
@@ -168,7 +167,7 @@ func New(cfg Config, numTypes int, seed uint64) (*Model, error) {
 func newShell(cfg Config, k int) *Model {
 	H := cfg.HiddenSize
 	conv, _ := likelihood.ParseConvention(cfg.Convention)
-	m := &Model{cfg: cfg, k: k, conv: conv}
+	m := &Model{cfg: cfg, k: k}
 	m.emb = engine.NewParam("emb", k+1, H)
 	m.wx = engine.NewParam("w_x", H, numGates*H)
 	m.bx = engine.NewParam("b_x", numGates*H)
@@ -178,7 +177,9 @@ func newShell(cfg Config, k int) *Model {
 	m.logBeta = engine.NewParam("log_beta", k)
 	m.ps = []*params.Param{m.emb, m.wx, m.bx, m.wh, m.wout, m.bout, m.logBeta}
 	m.nodes, m.weights = engine.GaussLegendre(cfg.QuadNodes)
-	m.SetThreads(cfg.Threads)
+	m.run = runner.New(Name, k, m.ps, cfg.Threads, m.forward)
+	m.run.Train = conv
+	m.run.ChunkTokens = cfg.ChunkTokens
 	return m
 }
 
@@ -194,10 +195,7 @@ func (m *Model) Params() []*params.Param { return m.ps }
 // SetThreads changes the number of worker goroutines (0: GOMAXPROCS).
 func (m *Model) SetThreads(n int) {
 	m.cfg.Threads = max(n, 0)
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
-	}
-	m.workers = engine.NewWorkers(m.ps, n)
+	m.run.SetThreads(m.ps, n)
 }
 
 // SetQuadNodes changes the number of Gauss–Legendre nodes per interval.
@@ -210,80 +208,22 @@ func (m *Model) SetQuadNodes(n int) error {
 	return nil
 }
 
-func (m *Model) checkBatch(b *batch.Batch) {
-	if b.NumTypes != m.k {
-		panic(fmt.Sprintf("nhp: batch has %d event types, model has %d", b.NumTypes, m.k))
-	}
-}
-
-// chunks splits b column-wise so that each part has at most ChunkTokens
-// padded positions (at least one column each).
-func (m *Model) chunks(b *batch.Batch) []*batch.Batch {
-	if b.B*b.L <= m.cfg.ChunkTokens {
-		return []*batch.Batch{b}
-	}
-	cols := max(1, m.cfg.ChunkTokens/max(b.L, 1))
-	return b.Split((b.B + cols - 1) / cols)
-}
-
 // LossAndGrad computes the negative log-likelihood of batch b under the
 // configured convention (summed over the batch) and adds its gradient into
 // the parameters' Grad. It returns the loss and the number of scored events.
 func (m *Model) LossAndGrad(b *batch.Batch) (negLogLik float64, numEvents int) {
-	m.checkBatch(b)
-	subs := b.Split(m.workers.N())
-	lls := make([]float64, len(subs))
-	m.workers.Run(len(subs), func(i int, t *engine.Tape) {
-		for _, ch := range m.chunks(subs[i]) {
-			t.Reset()
-			ll, _ := m.forward(t, ch, m.conv)
-			lls[i] += ll.Item()
-			t.Backward(t.Neg(ll))
-		}
-	})
-	for _, v := range lls {
-		negLogLik -= v
-	}
-	return negLogLik, b.NumScored(m.conv)
+	return m.run.LossAndGrad(b)
 }
 
 // BatchLogLik scores batch b under convention c without gradients.
 func (m *Model) BatchLogLik(b *batch.Batch, c likelihood.Convention) likelihood.Parts {
-	m.checkBatch(b)
-	subs := b.Split(m.workers.N())
-	parts := make([]likelihood.Parts, len(subs))
-	m.workers.Eval(len(subs), func(i int, t *engine.Tape) {
-		for _, ch := range m.chunks(subs[i]) {
-			t.Reset()
-			_, p := m.forward(t, ch, c)
-			parts[i].Add(p)
-		}
-	})
-	var tot likelihood.Parts
-	for _, p := range parts {
-		tot.Add(p)
-	}
-	return tot
+	return m.run.BatchLogLik(b, c)
 }
-
-// evalBatchSize is the number of sequences per batch in DatasetLogLik.
-const evalBatchSize = 64
 
 // DatasetLogLik scores every sequence of ds under convention c, in
 // length-sorted batches.
 func (m *Model) DatasetLogLik(ds *data.Dataset, c likelihood.Convention) (likelihood.Parts, error) {
-	if ds.NumTypes != m.k {
-		return likelihood.Parts{}, fmt.Errorf("nhp: data set %q has %d event types, model has %d", ds.Name, ds.NumTypes, m.k)
-	}
-	bk, err := batch.NewBucketer(ds, batch.Options{BatchSize: evalBatchSize})
-	if err != nil {
-		return likelihood.Parts{}, err
-	}
-	var tot likelihood.Parts
-	for _, idx := range bk.Plan(nil) {
-		tot.Add(m.BatchLogLik(batch.Pack(ds, idx), c))
-	}
-	return tot, nil
+	return m.run.DatasetLogLik(ds, c)
 }
 
 // intervals describes, in time-major order, the P = L+1 intervals of each

@@ -1,31 +1,16 @@
 package nhp
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"math"
-	"os"
-	"path/filepath"
 
-	"github.com/gotpp/gotpp/internal/atomicfile"
 	"github.com/gotpp/gotpp/model"
-	"github.com/gotpp/gotpp/params"
-	"github.com/gotpp/gotpp/runs"
+	"github.com/gotpp/gotpp/model/internal/runner"
 	"github.com/gotpp/gotpp/train"
 )
 
 // ModelFile is the file holding the configuration and parameters inside a
 // run directory.
 const ModelFile = "nhp.json"
-
-type savedModel struct {
-	Model    string         `json:"model"`
-	Config   Config         `json:"config"`
-	NumTypes int            `json:"num_types"`
-	Params   []params.Saved `json:"params"`
-}
 
 func init() {
 	model.Register(model.Spec{
@@ -57,14 +42,14 @@ func ConfigFromHyper(h model.Hyper) (Config, error) {
 		cfg.Convention = s
 	}
 	if v, ok := h.Specs["threads"]; ok {
-		n, ok := specInt(v)
+		n, ok := runner.SpecInt(v)
 		if !ok {
 			return cfg, fmt.Errorf("nhp: model_specs.threads: %v, want an integer", v)
 		}
 		cfg.Threads = n
 	}
 	if v, ok := h.Specs["chunk_tokens"]; ok {
-		n, ok := specInt(v)
+		n, ok := runner.SpecInt(v)
 		if !ok {
 			return cfg, fmt.Errorf("nhp: model_specs.chunk_tokens: %v, want an integer", v)
 		}
@@ -73,68 +58,15 @@ func ConfigFromHyper(h model.Hyper) (Config, error) {
 	return cfg.withDefaults()
 }
 
-// specInt reads an integer from a decoded YAML or JSON value.
-func specInt(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case int64:
-		return int(x), true
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<31 {
-			return int(x), true
-		}
-	}
-	return 0, false
-}
-
 // Save writes the configuration and parameters to dir/nhp.json atomically
 // (creating dir). When dir has no run.json yet it also writes a minimal one
 // (model nhp, num_types) so that runs.Load(dir) works; an existing run.json
 // is left alone.
 func (m *Model) Save(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	s := savedModel{Model: Name, Config: m.cfg, NumTypes: m.k}
-	ps, err := params.Snapshot(Name, m.ps)
-	if err != nil {
-		return err
-	}
-	s.Params = ps
-	if err := atomicfile.WriteJSON(filepath.Join(dir, ModelFile), &s); err != nil {
-		return err
-	}
-	if _, err := os.Stat(filepath.Join(dir, runs.InfoFile)); errors.Is(err, fs.ErrNotExist) {
-		return runs.WriteInfo(dir, &runs.Info{Model: Name, NumTypes: m.k})
-	}
-	return nil
+	return runner.Save(dir, ModelFile, Name, m.cfg, m.k, m.ps)
 }
 
 // Load reads a model saved with Save from dir/nhp.json.
 func Load(dir string) (*Model, error) {
-	path := filepath.Join(dir, ModelFile)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var s savedModel
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if s.Model != Name {
-		return nil, fmt.Errorf("%s: field model: %q, want %q", path, s.Model, Name)
-	}
-	cfg, err := s.Config.withDefaults()
-	if err != nil {
-		return nil, fmt.Errorf("%s: field config: %w", path, err)
-	}
-	if s.NumTypes < 1 {
-		return nil, fmt.Errorf("%s: field num_types: %d, want >= 1", path, s.NumTypes)
-	}
-	m := newShell(cfg, s.NumTypes)
-	if err := params.Restore(path, s.Params, m.ps); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return runner.Load(dir, ModelFile, Name, Config.withDefaults, newShell, (*Model).Params)
 }

@@ -1,7 +1,6 @@
 package odetpp
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/gotpp/gotpp/batch"
@@ -22,14 +21,7 @@ var (
 )
 
 // randomise sets every parameter to a U(−a, a) draw.
-func randomise(m *Model, seed uint64, a float64) {
-	rng := rand.New(rand.NewPCG(seed, 5))
-	for _, p := range m.ps {
-		for i := range p.Value {
-			p.Value[i] = (rng.Float64()*2 - 1) * a
-		}
-	}
-}
+func randomise(m *Model, seed uint64, a float64) { reftest.Randomise(m.ps, seed, a) }
 
 func newTest(t testing.TB, cfg Config, k int) *Model {
 	t.Helper()

@@ -63,12 +63,12 @@ package odetpp
 import (
 	"fmt"
 	"math"
-	"runtime"
 
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/likelihood"
+	"github.com/gotpp/gotpp/model/internal/runner"
 	"github.com/gotpp/gotpp/params"
 	"github.com/gotpp/gotpp/predict"
 )
@@ -193,9 +193,8 @@ func (c Config) withDefaults() (Config, error) {
 // not safe for concurrent use (they share the workers' tapes); NextAfter
 // is.
 type Model struct {
-	cfg  Config
-	k    int
-	conv likelihood.Convention
+	cfg Config
+	k   int
 
 	h0      *params.Param // [H]
 	w1, b1  *params.Param // [H, H], [H]
@@ -208,8 +207,8 @@ type Model struct {
 	logBeta *params.Param // [K]
 	ps      []*params.Param
 
-	workers *engine.Workers
-	cache   predict.PrefixCache[state]
+	run   *runner.Runner
+	cache predict.PrefixCache[state]
 }
 
 // New returns an ODETPP for numTypes event types with parameters drawn
@@ -238,7 +237,7 @@ func New(cfg Config, numTypes int, seed uint64) (*Model, error) {
 func newShell(cfg Config, k int) *Model {
 	H := cfg.HiddenSize
 	conv, _ := likelihood.ParseConvention(cfg.Convention)
-	m := &Model{cfg: cfg, k: k, conv: conv}
+	m := &Model{cfg: cfg, k: k}
 	m.h0 = engine.NewParam("h0", H)
 	m.w1 = engine.NewParam("w1", H, H)
 	m.b1 = engine.NewParam("b1", H)
@@ -251,7 +250,9 @@ func newShell(cfg Config, k int) *Model {
 	m.bout = engine.NewParam("b_out", k)
 	m.logBeta = engine.NewParam("log_beta", k)
 	m.ps = []*params.Param{m.h0, m.w1, m.b1, m.w2, m.b2, m.relax, m.emb, m.wg, m.wout, m.bout, m.logBeta}
-	m.SetThreads(cfg.Threads)
+	m.run = runner.New(Name, k, m.ps, cfg.Threads, m.forward)
+	m.run.Train = conv
+	m.run.ChunkTokens = cfg.ChunkTokens
 	return m
 }
 
@@ -267,10 +268,7 @@ func (m *Model) Params() []*params.Param { return m.ps }
 // SetThreads changes the number of worker goroutines (0: GOMAXPROCS).
 func (m *Model) SetThreads(n int) {
 	m.cfg.Threads = max(n, 0)
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
-	}
-	m.workers = engine.NewWorkers(m.ps, n)
+	m.run.SetThreads(m.ps, n)
 }
 
 // SetSteps changes the minimum number of RK4 steps per interval and the
@@ -289,80 +287,22 @@ func (m *Model) SetSteps(n int, maxStep float64) error {
 	return nil
 }
 
-func (m *Model) checkBatch(b *batch.Batch) {
-	if b.NumTypes != m.k {
-		panic(fmt.Sprintf("odetpp: batch has %d event types, model has %d", b.NumTypes, m.k))
-	}
-}
-
-// chunks splits b column-wise so that each part has at most ChunkTokens
-// padded positions (at least one column each).
-func (m *Model) chunks(b *batch.Batch) []*batch.Batch {
-	if b.B*b.L <= m.cfg.ChunkTokens {
-		return []*batch.Batch{b}
-	}
-	cols := max(1, m.cfg.ChunkTokens/max(b.L, 1))
-	return b.Split((b.B + cols - 1) / cols)
-}
-
 // LossAndGrad computes the negative log-likelihood of batch b under the
 // configured convention (summed over the batch) and adds its gradient into
 // the parameters' Grad. It returns the loss and the number of scored events.
 func (m *Model) LossAndGrad(b *batch.Batch) (negLogLik float64, numEvents int) {
-	m.checkBatch(b)
-	subs := b.Split(m.workers.N())
-	lls := make([]float64, len(subs))
-	m.workers.Run(len(subs), func(i int, t *engine.Tape) {
-		for _, ch := range m.chunks(subs[i]) {
-			t.Reset()
-			ll, _ := m.forward(t, ch, m.conv)
-			lls[i] += ll.Item()
-			t.Backward(t.Neg(ll))
-		}
-	})
-	for _, v := range lls {
-		negLogLik -= v
-	}
-	return negLogLik, b.NumScored(m.conv)
+	return m.run.LossAndGrad(b)
 }
 
 // BatchLogLik scores batch b under convention c without gradients.
 func (m *Model) BatchLogLik(b *batch.Batch, c likelihood.Convention) likelihood.Parts {
-	m.checkBatch(b)
-	subs := b.Split(m.workers.N())
-	parts := make([]likelihood.Parts, len(subs))
-	m.workers.Eval(len(subs), func(i int, t *engine.Tape) {
-		for _, ch := range m.chunks(subs[i]) {
-			t.Reset()
-			_, p := m.forward(t, ch, c)
-			parts[i].Add(p)
-		}
-	})
-	var tot likelihood.Parts
-	for _, p := range parts {
-		tot.Add(p)
-	}
-	return tot
+	return m.run.BatchLogLik(b, c)
 }
-
-// evalBatchSize is the number of sequences per batch in DatasetLogLik.
-const evalBatchSize = 64
 
 // DatasetLogLik scores every sequence of ds under convention c, in
 // length-sorted batches.
 func (m *Model) DatasetLogLik(ds *data.Dataset, c likelihood.Convention) (likelihood.Parts, error) {
-	if ds.NumTypes != m.k {
-		return likelihood.Parts{}, fmt.Errorf("odetpp: data set %q has %d event types, model has %d", ds.Name, ds.NumTypes, m.k)
-	}
-	bk, err := batch.NewBucketer(ds, batch.Options{BatchSize: evalBatchSize})
-	if err != nil {
-		return likelihood.Parts{}, err
-	}
-	var tot likelihood.Parts
-	for _, idx := range bk.Plan(nil) {
-		tot.Add(m.BatchLogLik(batch.Pack(ds, idx), c))
-	}
-	return tot, nil
+	return m.run.DatasetLogLik(ds, c)
 }
 
 // rk4Weights are the stage weights of classical RK4 (times s/6).

@@ -1,34 +1,13 @@
 package odetpp
 
 import (
-	"context"
 	"math"
 	"testing"
 
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/likelihood"
-	"github.com/gotpp/gotpp/model/hawkes"
-	"github.com/gotpp/gotpp/sampler"
-	"github.com/gotpp/gotpp/train"
+	"github.com/gotpp/gotpp/model/internal/reftest"
 )
-
-// hawkesData simulates a small 2-type Hawkes data set on [0, T] and returns
-// the train and test splits with the test set's true log-likelihood (Full
-// convention) under the generating parameters.
-func hawkesData(t *testing.T, nTrain, nTest int, T float64) (tr, te *data.Dataset, truth likelihood.Parts) {
-	t.Helper()
-	hm := hawkes.MustNew(hawkes.NewScalarParams([]float64{0.4, 0.25}, [][]float64{{0.3, 0.2}, {0.4, 0.2}}, 2))
-	seqs, err := sampler.HawkesSequences(hm, nTrain+nTest, 0, T, 7, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr = &data.Dataset{Name: "hawkes-train", NumTypes: 2, Seqs: seqs[:nTrain]}
-	te = &data.Dataset{Name: "hawkes-test", NumTypes: 2, Seqs: seqs[nTrain:]}
-	for i := range te.Seqs {
-		truth.Add(hm.SequenceLogLik(&te.Seqs[i], likelihood.Full))
-	}
-	return tr, te, truth
-}
 
 // compensatorRules integrates the total intensity of the model's
 // continuous-time law over every Full interval of ds: the reference
@@ -113,36 +92,11 @@ func exactJump(m *Model, h []float64, k int) []float64 {
 // from its initial value to the true model's; it reports the accuracy of
 // the default compensator against a fine reference and EasyTPP's rule.
 func TestTrainHawkes(t *testing.T) {
-	nTrain, epochs := 64, 12
-	if testing.Short() {
-		nTrain, epochs = 48, 8
-	}
-	tr, te, truth := hawkesData(t, nTrain, 40, 40)
 	m, err := New(Config{HiddenSize: 16}, 2, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, err := m.DatasetLogLik(te, likelihood.Full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := train.DefaultOptions()
-	opts.Epochs, opts.BatchSize, opts.LR, opts.Clip, opts.Quiet = epochs, 16, 0.01, 5, true
-	if _, err := train.Run(context.Background(), m, tr, nil, opts); err != nil {
-		t.Fatal(err)
-	}
-	after, _ := m.DatasetLogLik(te, likelihood.Full)
-	n := float64(truth.NumEvents)
-	b, a, tv := before.LogLik/n, after.LogLik/n, truth.LogLik/n
-	t.Logf("test LL/event (Full): initial %.4f, after %d epochs on %d sequences %.4f, true parameters %.4f (gap %.4f)",
-		b, epochs, nTrain, a, tv, tv-a)
-	need := 0.6
-	if testing.Short() {
-		need = 0.4
-	}
-	if !(a-b > need*(tv-b)) {
-		t.Fatalf("training closed only %.0f%% of the gap to the truth", 100*(a-b)/(tv-b))
-	}
+	te := reftest.CheckTrainHawkes(t, m)
 
 	sub := &data.Dataset{Name: "sub", NumTypes: 2, Seqs: te.Seqs[:10]}
 	mc, easy, ref := compensatorRules(m, sub)

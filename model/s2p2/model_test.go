@@ -4,8 +4,6 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,8 +12,8 @@ import (
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/likelihood"
 	"github.com/gotpp/gotpp/model"
+	"github.com/gotpp/gotpp/model/internal/reftest"
 	"github.com/gotpp/gotpp/params"
-	"github.com/gotpp/gotpp/runs"
 )
 
 var conventions = []likelihood.Convention{likelihood.Full, likelihood.EasyTPP}
@@ -256,14 +254,6 @@ func TestMatchesReference(t *testing.T) {
 	}
 }
 
-func gradsOf(ps []*params.Param) [][]float64 {
-	out := make([][]float64, len(ps))
-	for i, p := range ps {
-		out[i] = append([]float64(nil), p.Grad...)
-	}
-	return out
-}
-
 // TestPaddingInvariance: a sequence's loss and gradient do not depend on
 // its batch companions: the joint batch equals the sum of one-sequence
 // batches, and a short sequence next to a much longer one scores the same.
@@ -273,7 +263,7 @@ func TestPaddingInvariance(t *testing.T) {
 	randomise(m, 8, 0.5)
 	params.ZeroGrad(m.Params())
 	joint, _ := m.LossAndGrad(batch.PackSeqs(seqs, 3))
-	gJoint := gradsOf(m.Params())
+	gJoint := reftest.GradsOf(m.Params())
 	params.ZeroGrad(m.Params())
 	sum := 0.0
 	for i := range seqs {
@@ -341,7 +331,7 @@ func TestThreads(t *testing.T) {
 		for rep := 0; rep < 2; rep++ {
 			params.ZeroGrad(m.Params())
 			l, _ := m.LossAndGrad(b)
-			g := gradsOf(m.Params())
+			g := reftest.GradsOf(m.Params())
 			if ref == nil {
 				ref, refLoss = g, l
 			}
@@ -440,26 +430,9 @@ func TestNextAfter(t *testing.T) {
 // TestDatasetLogLik: likelihood.Evaluate works on the model; bad input
 // gives errors naming the problem.
 func TestDatasetLogLik(t *testing.T) {
-	ds := &data.Dataset{Name: "rand", NumTypes: 3, Seqs: randomSeqs(13, 70, 20, 3)}
 	m := newTest(t, Config{HiddenSize: 4, StateSize: 2, Layers: 2}, 3)
 	randomise(m, 14, 0.4)
-	for _, conv := range conventions {
-		got, err := likelihood.Evaluate(m, ds, conv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := m.BatchLogLik(batch.PackSeqs(ds.Seqs, 3), conv)
-		if !relClose(got.LogLik, want.LogLik, 1e-10) || got.NumEvents != want.NumEvents || got.NumSeqs != 70 {
-			t.Fatalf("%v: %+v, one batch %+v", conv, got, want)
-		}
-	}
-	if _, err := m.DatasetLogLik(&data.Dataset{Name: "x", NumTypes: 5}, likelihood.Full); err == nil || !strings.Contains(err.Error(), "5 event types") {
-		t.Fatalf("type-count mismatch: %v", err)
-	}
-	bad := &data.Dataset{Name: "bad", NumTypes: 3, Seqs: []data.Sequence{{ID: "a", Times: []float64{1, 0.5}, Types: []int{0, 1}, End: 2}}}
-	if _, err := m.DatasetLogLik(bad, likelihood.Full); err == nil || !strings.Contains(err.Error(), "times[1]") {
-		t.Fatalf("decreasing times: %v", err)
-	}
+	reftest.CheckDatasetLogLik(t, m, conventions)
 }
 
 func TestConfig(t *testing.T) {
@@ -507,84 +480,24 @@ func TestConfig(t *testing.T) {
 }
 
 func TestSaveLoad(t *testing.T) {
-	dir := t.TempDir()
 	m := newTest(t, Config{HiddenSize: 3, StateSize: 2, Layers: 2, QuadNodes: 7, Convention: "easytpp"}, 4)
 	randomise(m, 15, 0.5)
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	ds := &data.Dataset{Name: "r", NumTypes: 4, Seqs: randomSeqs(16, 20, 10, 4)}
-	want, _ := m.DatasetLogLik(ds, likelihood.Full)
-	loaded, info, err := runs.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Model != Name || info.NumTypes != 4 {
-		t.Fatalf("run.json: %+v", info)
-	}
-	got, err := likelihood.Evaluate(loaded, ds, likelihood.Full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != want {
-		t.Fatalf("after loading: %+v, before %+v", got, want)
-	}
-	if lm := loaded.(*Model); lm.Config() != m.Config() {
-		t.Fatalf("config %+v, want %+v", lm.Config(), m.Config())
-	}
-	if err := runs.WriteInfo(dir, &runs.Info{Model: Name, NumTypes: 4, Data: "keep"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	if info, _ := runs.ReadInfo(dir); info.Data != "keep" {
-		t.Fatal("Save overwrote an existing run.json")
-	}
-	path := filepath.Join(dir, ModelFile)
-	b, _ := os.ReadFile(path)
-	os.WriteFile(path, []byte(strings.Replace(string(b), `"layer0.imag"`, `"layer0.imaginary"`, 1)), 0o644)
-	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "params[1].name") {
-		t.Fatalf("renamed parameter: %v", err)
-	}
-	os.WriteFile(path, b[:len(b)/2], 0o644)
-	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), ModelFile) {
-		t.Fatalf("truncated file: %v", err)
-	}
-	m.layers[0].c.Value[0] = math.NaN()
-	if err := m.Save(t.TempDir()); err == nil {
-		t.Fatal("saved a NaN parameter")
-	}
+	reftest.CheckSaveLoad(t, reftest.SaveLoad{
+		Model: m, Name: Name, File: ModelFile,
+		Load:       func(dir string) error { _, err := Load(dir); return err },
+		SameConfig: func(loaded any) bool { return loaded.(*Model).Config() == m.Config() },
+		Rename:     [2]string{`"layer0.imag"`, `"layer0.imaginary"`},
+		RenameErr:  "params[1].name",
+		Spoil:      func() { m.layers[0].c.Value[0] = math.NaN() },
+	})
 }
 
 // TestChunking: processing a batch in column chunks (bounded memory) gives
 // the same loss and gradient as one pass.
 func TestChunking(t *testing.T) {
-	b := batch.PackSeqs(randomSeqs(17, 9, 12, 3), 3)
-	var ref [][]float64
-	var refLoss float64
-	for _, chunk := range []int{1 << 20, 30, 1} {
+	reftest.CheckChunking(t, func(chunk int) (reftest.BatchModel, func(*batch.Batch) []*batch.Batch) {
 		m := newTest(t, Config{HiddenSize: 4, StateSize: 2, Layers: 2, ChunkTokens: chunk, Threads: 2}, 3)
 		randomise(m, 18, 0.5)
-		if n := len(m.chunks(b)); (chunk == 1) != (n == b.B) || (chunk == 1<<20) != (n == 1) {
-			t.Fatalf("chunk_tokens %d: %d chunks of a %d×%d batch", chunk, n, b.B, b.L)
-		}
-		params.ZeroGrad(m.Params())
-		l, _ := m.LossAndGrad(b)
-		g := gradsOf(m.Params())
-		if ref == nil {
-			ref, refLoss = g, l
-			continue
-		}
-		if !relClose(l, refLoss, 1e-12) {
-			t.Fatalf("chunk_tokens %d: loss %v, unchunked %v", chunk, l, refLoss)
-		}
-		for i := range g {
-			for j := range g[i] {
-				if !relClose(g[i][j], ref[i][j], 1e-10) {
-					t.Fatalf("chunk_tokens %d: gradient %s[%d] %v, unchunked %v", chunk, m.ps[i].Name, j, g[i][j], ref[i][j])
-				}
-			}
-		}
-	}
+		return m, m.run.Chunks
+	})
 }
