@@ -23,7 +23,6 @@ import (
 const (
 	DefaultEpochs    = 20
 	DefaultBatchSize = 64
-	DefaultLR        = 1e-3
 	DefaultWorkers   = 2
 	DefaultHorizon   = 20
 	DefaultMaxCases  = 100
@@ -221,7 +220,7 @@ func (o *Options) setupNeural(name string, cf *config.File) (*neuralSetup, error
 	}
 	su := &neuralSetup{spec: spec}
 	topts := train.DefaultOptions()
-	topts.Epochs, topts.BatchSize, topts.LR = DefaultEpochs, DefaultBatchSize, DefaultLR
+	topts.Epochs, topts.BatchSize, topts.LR = DefaultEpochs, DefaultBatchSize, spec.DefaultLearningRate()
 	var h model.Hyper
 	if cf != nil {
 		exp, err := findExperiment(cf, name)

@@ -80,6 +80,21 @@ type Spec struct {
 	// Dropout reports that the model uses Hyper.Dropout (dropout_rate);
 	// other models ignore it.
 	Dropout bool
+	// LR is the model's default Adam learning rate when neither a flag nor
+	// a config gives one (0: DefaultLR).
+	LR float64
+}
+
+// DefaultLR is the default Adam learning rate of the neural models (EasyTPP's
+// example configs use 1e-3).
+const DefaultLR = 1e-3
+
+// DefaultLearningRate is s.LR, or DefaultLR when s has none.
+func (s Spec) DefaultLearningRate() float64 {
+	if s.LR > 0 {
+		return s.LR
+	}
+	return DefaultLR
 }
 
 var (

@@ -36,7 +36,7 @@ func init() {
 	f.IntVar(&nnOpts.maxTokens, "max-tokens", 0, "neural: padded events per batch (B·L) at most; 0 = no limit")
 	f.IntVar(&nnOpts.patience, "patience", 0, "neural: stop after this many epochs without a better dev LL (0 = never)")
 	f.IntVar(&nnOpts.workers, "workers", 2, "neural: goroutines per batch (data parallel; results are deterministic for a fixed count)")
-	f.Float64Var(&nnOpts.lr, "lr", 1e-3, "neural: Adam learning rate")
+	f.Float64Var(&nnOpts.lr, "lr", 0, "neural: Adam learning rate (0 = the config's, else the model's default: 1e-3, fullynn 1e-2)")
 	f.Float64Var(&nnOpts.clip, "clip", 5, "neural: global gradient-norm clip (0 = off)")
 	f.Float64Var(&nnOpts.weightDecay, "weight-decay", 0, "neural: Adam weight decay")
 	f.IntVar(&nnOpts.hidden, "hidden", 0, "neural: hidden size (0 = the model's default)")
@@ -127,7 +127,7 @@ func trainNeural(cmd *cobra.Command, name string) error {
 	opts := train.DefaultOptions()
 	opts.BatchSize = nnOpts.batchSize
 	opts.Epochs = nnOpts.epochs
-	opts.LR = nnOpts.lr
+	opts.LR = spec.DefaultLearningRate()
 	opts.Seed = o.seed
 	var exp *config.Experiment
 	if nnOpts.configFile != "" {
@@ -157,7 +157,7 @@ func trainNeural(cmd *cobra.Command, name string) error {
 	if fl.Changed("batch-size") {
 		opts.BatchSize = nnOpts.batchSize
 	}
-	if fl.Changed("lr") {
+	if fl.Changed("lr") && nnOpts.lr > 0 {
 		opts.LR = nnOpts.lr
 	}
 	if fl.Changed("seed") {
