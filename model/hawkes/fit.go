@@ -34,6 +34,14 @@ type FitOptions struct {
 	// GradTol stops when the largest gradient component of the objective
 	// (w.r.t. the log-parameters) is below it (default 1e-7).
 	GradTol float64
+	// FuncTol stops when the objective improved by less than this fraction
+	// over the last 25 iterations (default 1e-6). Excitations the data do
+	// not support drive their log α towards −∞ ever more slowly, so on real
+	// data the gradient test alone runs to MaxIter: on Taxi, 1e-6 stops
+	// after 338 iterations with the test log-likelihood within 2e-6/event
+	// of 1000 iterations' (3e-6 on Taobao; hawkes_synth converges by the
+	// gradient test either way).
+	FuncTol float64
 	// Convention is the likelihood convention that is maximised.
 	Convention likelihood.Convention
 	// Workers is the number of goroutines evaluating the gradient (default
@@ -91,6 +99,9 @@ func Fit(ds *data.Dataset, opt FitOptions) (*Model, *FitResult, error) {
 	if opt.MaxIter <= 0 {
 		opt.MaxIter = 1000
 	}
+	if opt.FuncTol <= 0 {
+		opt.FuncTol = 1e-6
+	}
 	if opt.GradTol <= 0 {
 		opt.GradTol = 1e-7
 	}
@@ -125,7 +136,7 @@ func Fit(ds *data.Dataset, opt FitOptions) (*Model, *FitResult, error) {
 	settings := &optimize.Settings{
 		GradientThreshold: opt.GradTol,
 		MajorIterations:   opt.MaxIter,
-		Converger:         &optimize.FunctionConverge{Absolute: 1e-12, Relative: 1e-12, Iterations: 25},
+		Converger:         &optimize.FunctionConverge{Absolute: 1e-12, Relative: opt.FuncTol, Iterations: 25},
 	}
 	res, err := optimize.Minimize(prob, x0, settings, &optimize.LBFGS{})
 	if res == nil {

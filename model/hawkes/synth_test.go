@@ -179,3 +179,39 @@ func TestSynthFitRecoversTruth(t *testing.T) {
 		t.Errorf("fitted train LL %.4f below the true parameters' %.4f: not a maximum", res.LogLik, ptr.LogLik)
 	}
 }
+
+// TestFitRealDataConverges: on Taxi (shared data; unsupported excitations
+// make log α drift slowly) the fit stops by the objective test well before
+// the iteration limit, with a train log-likelihood within 5e-5/event of a
+// fit run to 1000 iterations with the objective test off.
+func TestFitRealDataConverges(t *testing.T) {
+	dir := filepath.Join(filepath.Dir(synthDir(t)), "taxi")
+	if testing.Short() {
+		t.Skip("Taxi fits skipped in -short mode")
+	}
+	path := filepath.Join(dir, "train.jsonl")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Skipf("shared Taxi data absent: %v", err)
+	}
+	defer f.Close()
+	ds, err := data.ReadJSONL(f, data.ReadOptions{File: path, Name: "taxi", NumTypes: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, res, err := Fit(ds, FitOptions{ScalarBeta: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Converged || res.Iterations >= 1000 {
+		t.Errorf("fit: %s after %d iterations, want convergence before the limit", res.Status, res.Iterations)
+	}
+	_, long, err := Fit(ds, FitOptions{ScalarBeta: true, FuncTol: 1e-300, MaxIter: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stopped at %d iterations: train LL/event %.7f; 1000 iterations: %.7f", res.Iterations, res.LogLikPerEvent, long.LogLikPerEvent)
+	if d := long.LogLikPerEvent - res.LogLikPerEvent; d > 5e-5 || d < -1e-9 {
+		t.Errorf("early stop costs %.3g nats/event (want [0, 5e-5])", d)
+	}
+}
