@@ -3,13 +3,13 @@ package compose
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"sync"
 
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/likelihood"
+	"github.com/gotpp/gotpp/model/internal/runner"
 	"github.com/gotpp/gotpp/params"
 	"github.com/gotpp/gotpp/predict"
 )
@@ -148,8 +148,8 @@ type Model struct {
 	dec   Decoder
 	ps    []*params.Param
 
-	workers *engine.Workers
-	cache   prefixCache
+	run   *runner.Runner // workers over sub-batches
+	cache prefixCache
 }
 
 // New builds a composed model named name (the name its run directories
@@ -196,7 +196,8 @@ func newShell(name string, cfg Config, k int) (*Model, error) {
 	st := cfg.Stats
 	m := &Model{name: name, cfg: cfg, k: k, conv: conv, stats: &st, enc: enc, dec: dec}
 	m.ps = append(append(m.ps, enc.Params()...), dec.Params()...)
-	m.SetThreads(cfg.Threads)
+	m.run = runner.New(name, k, m.ps, cfg.Threads, m.Forward)
+	m.run.Train = conv
 	return m, nil
 }
 
@@ -259,16 +260,7 @@ func (m *Model) TrainConvention() likelihood.Convention { return m.conv }
 // SetThreads changes the number of worker goroutines (0: GOMAXPROCS).
 func (m *Model) SetThreads(n int) {
 	m.cfg.Threads = max(n, 0)
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
-	}
-	m.workers = engine.NewWorkers(m.ps, n)
-}
-
-func (m *Model) checkBatch(b *batch.Batch) {
-	if b.NumTypes != m.k {
-		panic(fmt.Sprintf("%s: batch has %d event types, model has %d", m.name, b.NumTypes, m.k))
-	}
+	m.run.SetThreads(m.ps, n)
 }
 
 // Forward builds the log-likelihood of batch b under convention c on tape
@@ -291,53 +283,18 @@ func (m *Model) Forward(t *engine.Tape, b *batch.Batch, c likelihood.Convention)
 // convention (summed over the batch) and adds its gradient into the
 // parameters' Grad; it returns the loss and the number of scored events.
 func (m *Model) LossAndGrad(b *batch.Batch) (negLogLik float64, numEvents int) {
-	m.checkBatch(b)
-	subs := b.Split(m.workers.N())
-	lls := make([]float64, len(subs))
-	m.workers.Run(len(subs), func(i int, t *engine.Tape) {
-		ll, _ := m.Forward(t, subs[i], m.conv)
-		lls[i] = ll.Item()
-		t.Backward(t.Neg(ll))
-	})
-	for _, v := range lls {
-		negLogLik -= v
-	}
-	return negLogLik, b.NumScored(m.conv)
+	return m.run.LossAndGrad(b)
 }
 
 // BatchLogLik scores b under convention c without gradients.
 func (m *Model) BatchLogLik(b *batch.Batch, c likelihood.Convention) likelihood.Parts {
-	m.checkBatch(b)
-	subs := b.Split(m.workers.N())
-	parts := make([]likelihood.Parts, len(subs))
-	m.workers.Eval(len(subs), func(i int, t *engine.Tape) {
-		_, parts[i] = m.Forward(t, subs[i], c)
-	})
-	var tot likelihood.Parts
-	for _, p := range parts {
-		tot.Add(p)
-	}
-	return tot
+	return m.run.BatchLogLik(b, c)
 }
-
-// evalBatchSize is the number of sequences per batch in DatasetLogLik.
-const evalBatchSize = 64
 
 // DatasetLogLik scores every sequence of ds under convention c, in
 // length-sorted batches.
 func (m *Model) DatasetLogLik(ds *data.Dataset, c likelihood.Convention) (likelihood.Parts, error) {
-	if ds.NumTypes != m.k {
-		return likelihood.Parts{}, fmt.Errorf("%s: data set %q has %d event types, model has %d", m.name, ds.Name, ds.NumTypes, m.k)
-	}
-	bk, err := batch.NewBucketer(ds, batch.Options{BatchSize: evalBatchSize})
-	if err != nil {
-		return likelihood.Parts{}, err
-	}
-	var tot likelihood.Parts
-	for _, idx := range bk.Plan(nil) {
-		tot.Add(m.BatchLogLik(batch.Pack(ds, idx), c))
-	}
-	return tot, nil
+	return m.run.DatasetLogLik(ds, c)
 }
 
 // NextAfter returns the law of event i of seq given events 0..i−1 (the

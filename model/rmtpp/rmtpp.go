@@ -34,12 +34,12 @@ package rmtpp
 import (
 	"fmt"
 	"math"
-	"runtime"
 
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/likelihood"
+	"github.com/gotpp/gotpp/model/internal/runner"
 	"github.com/gotpp/gotpp/params"
 	"github.com/gotpp/gotpp/predict"
 	"github.com/gotpp/gotpp/train"
@@ -129,16 +129,15 @@ var (
 // Model is an RMTPP with its parameters. Its methods that score batches
 // are not safe for concurrent use (they share the workers' tapes).
 type Model struct {
-	cfg  Config
-	k    int
-	conv likelihood.Convention
+	cfg Config
+	k   int
 
 	emb, wy, bh, wt, wh, h0 *params.Param
 	v, bv, w, wm, bm        *params.Param
 	ps                      []*params.Param
 
-	workers *engine.Workers
-	prefix  predict.PrefixCache[[]float64] // NextAfter's encoded prefixes
+	run    *runner.Runner                 // workers over sub-batches
+	prefix predict.PrefixCache[[]float64] // NextAfter's encoded prefixes
 }
 
 // New returns an RMTPP for numTypes event types with parameters drawn from
@@ -166,11 +165,11 @@ func New(cfg Config, numTypes int, seed uint64) (*Model, error) {
 	return m, nil
 }
 
-// newShell allocates the parameters (zero) and workers.
+// newShell allocates the parameters (zero) and the batch runner.
 func newShell(cfg Config, k int) *Model {
 	H, F := cfg.HiddenSize, cfg.numFeatures()
 	conv, _ := likelihood.ParseConvention(cfg.Convention)
-	m := &Model{cfg: cfg, k: k, conv: conv}
+	m := &Model{cfg: cfg, k: k}
 	m.emb = engine.NewParam("emb", k, H)
 	m.wy = engine.NewParam("w_y", H, H)
 	m.bh = engine.NewParam("b_h", H)
@@ -183,11 +182,8 @@ func newShell(cfg Config, k int) *Model {
 	m.wm = engine.NewParam("w_mark", H, k)
 	m.bm = engine.NewParam("b_mark", k)
 	m.ps = []*params.Param{m.emb, m.wy, m.bh, m.wt, m.wh, m.h0, m.v, m.bv, m.w, m.wm, m.bm}
-	threads := cfg.Threads
-	if threads == 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	m.workers = engine.NewWorkers(m.ps, threads)
+	m.run = runner.New(Name, k, m.ps, cfg.Threads, m.forward)
+	m.run.Train = conv
 	return m
 }
 
@@ -203,16 +199,7 @@ func (m *Model) Params() []*params.Param { return m.ps }
 // SetThreads changes the number of worker goroutines (0: GOMAXPROCS).
 func (m *Model) SetThreads(n int) {
 	m.cfg.Threads = max(n, 0)
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
-	}
-	m.workers = engine.NewWorkers(m.ps, n)
-}
-
-func (m *Model) checkBatch(b *batch.Batch) {
-	if b.NumTypes != m.k {
-		panic(fmt.Sprintf("rmtpp: batch has %d event types, model has %d", b.NumTypes, m.k))
-	}
+	m.run.SetThreads(m.ps, n)
 }
 
 // LossAndGrad computes the negative log-likelihood of batch b under the
@@ -220,18 +207,7 @@ func (m *Model) checkBatch(b *batch.Batch) {
 // averaged) and adds its gradient into the parameters' Grad. It returns the
 // loss and the number of events scored.
 func (m *Model) LossAndGrad(b *batch.Batch) (negLogLik float64, numEvents int) {
-	m.checkBatch(b)
-	subs := b.Split(m.workers.N())
-	lls := make([]float64, len(subs))
-	m.workers.Run(len(subs), func(i int, t *engine.Tape) {
-		ll, _ := m.forward(t, subs[i], m.conv)
-		lls[i] = ll.Item()
-		t.Backward(t.Neg(ll))
-	})
-	for _, v := range lls {
-		negLogLik -= v
-	}
-	return negLogLik, b.NumScored(m.conv)
+	return m.run.LossAndGrad(b)
 }
 
 // Clone returns a model that shares the parameter values with m but has its
@@ -249,37 +225,13 @@ func (m *Model) Clone() train.Model {
 
 // BatchLogLik scores batch b under convention c without gradients.
 func (m *Model) BatchLogLik(b *batch.Batch, c likelihood.Convention) likelihood.Parts {
-	m.checkBatch(b)
-	subs := b.Split(m.workers.N())
-	parts := make([]likelihood.Parts, len(subs))
-	m.workers.Eval(len(subs), func(i int, t *engine.Tape) {
-		_, parts[i] = m.forward(t, subs[i], c)
-	})
-	var tot likelihood.Parts
-	for _, p := range parts {
-		tot.Add(p)
-	}
-	return tot
+	return m.run.BatchLogLik(b, c)
 }
-
-// evalBatchSize is the number of sequences per batch in DatasetLogLik.
-const evalBatchSize = 64
 
 // DatasetLogLik scores every sequence of ds under convention c, in
 // length-sorted batches (so that likelihood.Evaluate works on the model).
 func (m *Model) DatasetLogLik(ds *data.Dataset, c likelihood.Convention) (likelihood.Parts, error) {
-	if ds.NumTypes != m.k {
-		return likelihood.Parts{}, fmt.Errorf("rmtpp: data set %q has %d event types, model has %d", ds.Name, ds.NumTypes, m.k)
-	}
-	bk, err := batch.NewBucketer(ds, batch.Options{BatchSize: evalBatchSize})
-	if err != nil {
-		return likelihood.Parts{}, err
-	}
-	var tot likelihood.Parts
-	for _, idx := range bk.Plan(nil) {
-		tot.Add(m.BatchLogLik(batch.Pack(ds, idx), c))
-	}
-	return tot, nil
+	return m.run.DatasetLogLik(ds, c)
 }
 
 // forward builds the log-likelihood of batch b under convention c on tape

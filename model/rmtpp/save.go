@@ -1,37 +1,17 @@
 package rmtpp
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
-	"slices"
 
-	"github.com/gotpp/gotpp/internal/atomicfile"
 	"github.com/gotpp/gotpp/model"
-	"github.com/gotpp/gotpp/runs"
+	"github.com/gotpp/gotpp/model/internal/runner"
 	"github.com/gotpp/gotpp/train"
 )
 
 // ModelFile is the file holding the configuration and parameters inside a
 // run directory.
 const ModelFile = "rmtpp.json"
-
-type savedParam struct {
-	Name  string    `json:"name"`
-	Shape []int     `json:"shape"`
-	Value []float64 `json:"value"`
-}
-
-type savedModel struct {
-	Model    string       `json:"model"`
-	Config   Config       `json:"config"`
-	NumTypes int          `json:"num_types"`
-	Params   []savedParam `json:"params"`
-}
 
 func init() {
 	model.Register(model.Spec{
@@ -106,61 +86,10 @@ func specFloat(v any) (float64, bool) {
 // minimal one (model rmtpp, num_types), so that runs.Load(dir) works; an
 // existing run.json is left alone.
 func (m *Model) Save(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	s := savedModel{Model: Name, Config: m.cfg, NumTypes: m.k}
-	for _, p := range m.ps {
-		for i, v := range p.Value {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("rmtpp: parameter %s[%d] is %v; not saving", p.Name, i, v)
-			}
-		}
-		s.Params = append(s.Params, savedParam{Name: p.Name, Shape: p.Shape, Value: p.Value})
-	}
-	if err := atomicfile.WriteJSON(filepath.Join(dir, ModelFile), &s); err != nil {
-		return err
-	}
-	if _, err := os.Stat(filepath.Join(dir, runs.InfoFile)); errors.Is(err, fs.ErrNotExist) {
-		return runs.WriteInfo(dir, &runs.Info{Model: Name, NumTypes: m.k})
-	}
-	return nil
+	return runner.Save(dir, ModelFile, Name, m.cfg, m.k, m.ps)
 }
 
 // Load reads a model saved with Save from dir/rmtpp.json.
 func Load(dir string) (*Model, error) {
-	path := filepath.Join(dir, ModelFile)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var s savedModel
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if s.Model != Name {
-		return nil, fmt.Errorf("%s: field model: %q, want %q", path, s.Model, Name)
-	}
-	cfg, err := s.Config.withDefaults()
-	if err != nil {
-		return nil, fmt.Errorf("%s: field config: %w", path, err)
-	}
-	if s.NumTypes < 1 {
-		return nil, fmt.Errorf("%s: field num_types: %d, want >= 1", path, s.NumTypes)
-	}
-	m := newShell(cfg, s.NumTypes)
-	if len(s.Params) != len(m.ps) {
-		return nil, fmt.Errorf("%s: field params: %d parameters, want %d", path, len(s.Params), len(m.ps))
-	}
-	for i, p := range m.ps {
-		q := s.Params[i]
-		if q.Name != p.Name {
-			return nil, fmt.Errorf("%s: field params[%d].name: %q, want %q", path, i, q.Name, p.Name)
-		}
-		if !slices.Equal(q.Shape, p.Shape) || len(q.Value) != len(p.Value) {
-			return nil, fmt.Errorf("%s: field params[%d] (%s): shape %v with %d values, want %v", path, i, p.Name, q.Shape, len(q.Value), p.Shape)
-		}
-		copy(p.Value, q.Value)
-	}
-	return m, nil
+	return runner.Load(dir, ModelFile, Name, Config.withDefaults, newShell, (*Model).Params)
 }
