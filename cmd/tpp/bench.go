@@ -72,7 +72,7 @@ func init() {
 	f.Int64Var(&o.baseSeed, "base-seed", 2019, "seed k of a cell is base-seed + k")
 	f.IntVar(&o.epochs, "epochs", 0, "neural: epochs (0 = the config's max_epoch, else 20)")
 	f.IntVar(&o.batchSize, "batch-size", 0, "neural: sequences per batch (0 = the config's, else 64)")
-	f.Float64Var(&o.lr, "lr", 0, "neural: Adam learning rate (0 = the config's, else the model's default: 1e-3, fullynn 1e-2)")
+	f.Float64Var(&o.lr, "lr", 0, "neural: Adam learning rate (0 = the config's, else the model's default: 1e-3; fullynn, odetpp 1e-2)")
 	f.IntVar(&o.patience, "patience", 0, "neural: stop after this many epochs without a better dev LL (0 = never)")
 	f.IntVar(&o.workers, "workers", 2, "goroutines per training batch and for the evaluation (results depend on it)")
 	f.StringVar(&o.config, "config", "", "EasyTPP experiment YAML: model NAME uses block NAME_train (or the block whose model_id is NAME)")

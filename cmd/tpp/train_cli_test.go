@@ -12,7 +12,7 @@ import (
 )
 
 // TestNeuralTrainDefaults: without --lr a neural run uses its model's
-// default learning rate (fullynn 1e-2, others 1e-3) and records it; --lr
+// default learning rate (fullynn and odetpp 1e-2, others 1e-3) and records it; --lr
 // overrides it; --dropout reaches models that have dropout and is reported
 // as ignored by the others.
 func TestNeuralTrainDefaults(t *testing.T) {
@@ -56,6 +56,7 @@ func TestNeuralTrainDefaults(t *testing.T) {
 		lr    float64
 	}{
 		{"fullynn", nil, 1e-2},
+		{"odetpp", nil, 1e-2},
 		{"rmtpp", nil, 1e-3},
 		{"fullynn", []string{"--lr", "0.002"}, 2e-3},
 	} {

@@ -36,7 +36,7 @@ func init() {
 	f.IntVar(&nnOpts.maxTokens, "max-tokens", 0, "neural: padded events per batch (B·L) at most; 0 = no limit")
 	f.IntVar(&nnOpts.patience, "patience", 0, "neural: stop after this many epochs without a better dev LL (0 = never)")
 	f.IntVar(&nnOpts.workers, "workers", 2, "neural: goroutines per batch (data parallel; results are deterministic for a fixed count)")
-	f.Float64Var(&nnOpts.lr, "lr", 0, "neural: Adam learning rate (0 = the config's, else the model's default: 1e-3, fullynn 1e-2)")
+	f.Float64Var(&nnOpts.lr, "lr", 0, "neural: Adam learning rate (0 = the config's, else the model's default: 1e-3; fullynn, odetpp 1e-2)")
 	f.Float64Var(&nnOpts.clip, "clip", 5, "neural: global gradient-norm clip (0 = off)")
 	f.Float64Var(&nnOpts.weightDecay, "weight-decay", 0, "neural: Adam weight decay")
 	f.IntVar(&nnOpts.hidden, "hidden", 0, "neural: hidden size (0 = the model's default)")
