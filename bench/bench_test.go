@@ -21,6 +21,7 @@ import (
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/model"
 	"github.com/gotpp/gotpp/model/hawkes"
+	"github.com/gotpp/gotpp/runs"
 	"github.com/gotpp/gotpp/sampler"
 )
 
@@ -385,5 +386,37 @@ func TestSpeed(t *testing.T) {
 	md, _ := os.ReadFile(filepath.Join(dir, "speed.md"))
 	if !strings.Contains(string(md), "train events/s") || !strings.Contains(string(md), "hawkes") {
 		t.Errorf("speed.md:\n%s", md)
+	}
+}
+
+// TestRunDirRecordsOrigin: a cell's run directory records the data origin,
+// so that `tpp eval --run` on it scores the data as the bench did.
+func TestRunDirRecordsOrigin(t *testing.T) {
+	root := t.TempDir()
+	dataDir := tinyData(t, root)
+	models := []string{"poisson"}
+	if nn := neuralForTest(); nn != "" {
+		models = append(models, nn)
+	}
+	for _, origin := range []data.Origin{"", data.OriginFirstEvent} {
+		out := filepath.Join(root, "o"+string(origin))
+		o := Options{Models: models, Data: []string{dataDir}, Seeds: 1, BaseSeed: 3, Out: out,
+			Epochs: 1, BatchSize: 8, Workers: 1, MaxCases: 2, Horizon: 3, Origin: origin}
+		if _, err := Run(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		want := string(origin)
+		if want == "" {
+			want = string(data.OriginZero)
+		}
+		for _, m := range models {
+			info, err := runs.ReadInfo(filepath.Join(out, "runs", "tiny", m, "seed0"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := info.Options["origin"]; got != want {
+				t.Errorf("%s with origin %q: run.json records %v, want %q", m, origin, got, want)
+			}
+		}
 	}
 }

@@ -145,6 +145,7 @@ type dataSet struct {
 	name, dir, abs   string
 	hash             string
 	train, dev, test *data.Dataset
+	origin           data.Origin // recorded in the cells' run.json (tpp eval --run follows it)
 }
 
 func loadData(dir string, origin data.Origin) (*dataSet, error) {
@@ -155,7 +156,10 @@ func loadData(dir string, origin data.Origin) (*dataSet, error) {
 	for _, d := range splits {
 		d.ApplyOrigin(origin)
 	}
-	ds := &dataSet{dir: dir, train: splits["train"], dev: splits["dev"], test: splits["test"]}
+	if origin == "" {
+		origin = data.OriginZero
+	}
+	ds := &dataSet{dir: dir, train: splits["train"], dev: splits["dev"], test: splits["test"], origin: origin}
 	ds.abs, err = filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -321,7 +325,7 @@ func (r *runner) fitClassical(j *cellJob, c *Cell) (any, error) {
 	results["train_loglik_per_event"] = p.PerEvent()
 	info := &runs.Info{Model: j.model, Data: j.ds.abs, NumTypes: tr.NumTypes, Seed: j.seed,
 		Created: time.Now().UTC().Format(time.RFC3339), Command: os.Args,
-		Options: map[string]any{"convention": conv.String(), "beta": "scalar", "bench": true}, Results: results}
+		Options: map[string]any{"convention": conv.String(), "origin": string(j.ds.origin), "beta": "scalar", "bench": true}, Results: results}
 	if err := runs.WriteInfo(j.runDir, info); err != nil {
 		return nil, err
 	}
@@ -380,7 +384,7 @@ func (r *runner) trainNeural(ctx context.Context, j *cellJob, c *Cell) (any, err
 		Created: time.Now().UTC().Format(time.RFC3339), Command: os.Args,
 		Options: map[string]any{"hyper": h, "epochs": opts.Epochs, "batch_size": opts.BatchSize, "lr": opts.LR,
 			"patience": opts.Patience, "workers": opts.Workers, "convention": opts.Convention.String(),
-			"config_block": su.block, "bench": true},
+			"origin": string(j.ds.origin), "config_block": su.block, "bench": true},
 		Results: map[string]any{"epochs": res.Epochs, "best_epoch": res.BestEpoch, "best_dev_loglik_per_event": finiteOrNil(res.BestDev),
 			"train_loss": finiteOrNil(res.TrainLoss), "num_params": c.NumParams}}
 	if err := runs.WriteInfo(j.runDir, info); err != nil {
