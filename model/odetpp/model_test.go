@@ -450,53 +450,9 @@ func TestNextAfter(t *testing.T) {
 		m.head(h, out)
 		return out
 	}
-	lam := make([]float64, 3)
-	check := func(seq *data.Sequence, i int) {
-		t.Helper()
-		for _, dt := range []float64{0, 0.3, 2.5} {
-			m.NextAfter(seq, i).Intensities(dt, lam)
-			want := fresh(seq, i, dt)
-			for k := range lam {
-				if !relClose(lam[k], want[k], 1e-13) {
-					t.Fatalf("NextAfter(%d) at dt=%v: %v, fresh encoding %v", i, dt, lam, want)
-				}
-			}
-		}
-	}
-	rng := rand.New(rand.NewPCG(1, 1))
-	for _, i := range rng.Perm(len(s.Times) + 1) {
-		check(&s, i)
-	}
-	i := 6
-	m.NextAfter(&s, i).Intensities(0.7, lam)
-	before := append([]float64(nil), lam...)
-	edited := s
-	edited.Times = append([]float64(nil), s.Times...)
-	edited.Types = append([]int(nil), s.Types...)
-	for j := i; j < len(edited.Times); j++ {
-		edited.Times[j] += 5
-		edited.Types[j] = (edited.Types[j] + 1) % 3
-	}
-	m.NextAfter(&edited, i).Intensities(0.7, lam)
-	for k := range lam {
-		if lam[k] != before[k] {
-			t.Fatalf("law of event %d changed when later events changed: %v vs %v", i, lam, before)
-		}
-	}
-	s.Types[2] = (s.Types[2] + 1) % 3
-	check(&s, 8)
-	m.wout.Value[0] += 0.5
-	check(&s, 8)
-	// with the window cut at t_i, the prefix with event i and the one
-	// without it share the compensator: their Full scores differ by
-	// log λ_{k_i}(t_i).
-	pre := data.Sequence{Times: s.Times[:i+1], Types: s.Types[:i+1], Start: s.Start, End: s.Times[i]}
-	cut := data.Sequence{Times: s.Times[:i], Types: s.Types[:i], Start: s.Start, End: s.Times[i]}
-	diff := seqLogLik(m, pre, likelihood.Full).LogLik - seqLogLik(m, cut, likelihood.Full).LogLik
-	m.NextAfter(&s, i).Intensities(s.Times[i]-s.Times[i-1], lam)
-	if !relClose(diff, math.Log(lam[s.Types[i]]), 1e-11) {
-		t.Fatalf("event %d: batched log λ %v, NextAfter %v", i, diff, math.Log(lam[s.Types[i]]))
-	}
+	reftest.CheckNextAfterCache(t, m, s, fresh, func() { m.wout.Value[0] += 0.5 }, func(q data.Sequence) float64 {
+		return seqLogLik(m, q, likelihood.Full).LogLik
+	})
 }
 
 // TestDatasetLogLik: likelihood.Evaluate works on the model; bad input

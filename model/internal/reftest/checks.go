@@ -2,6 +2,7 @@ package reftest
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -276,4 +277,65 @@ func CompensatorRules(m predict.Model, nodes, weights []float64, ds *data.Datase
 		}
 	}
 	return gl, easy, ref
+}
+
+// CheckNextAfterCache is the shared body of the recurrent models'
+// TestNextAfter: NextAfter(seq, i) (through the model's prefix cache) gives
+// the intensities of fresh(seq, i, dt), an encoding of the prefix from
+// scratch, to 1e-13 whatever the order of calls; editing events i, i+1, …
+// does not change the law of event i; an in-place edit of an earlier event
+// and a parameter change (perturb) are noticed by the cache; and the
+// intensity at event i equals the batched path's: with the window cut at
+// t_i, the prefix with event i and the one without it share the
+// compensator, so their Full scores (fullLL) differ by log λ_{k_i}(t_i).
+// s needs at least 9 events over 3 types.
+func CheckNextAfterCache(t *testing.T, m predict.Model, s data.Sequence, fresh func(seq *data.Sequence, i int, dt float64) []float64, perturb func(), fullLL func(data.Sequence) float64) {
+	t.Helper()
+	lam := make([]float64, m.NumTypes())
+	check := func(seq *data.Sequence, i int) {
+		t.Helper()
+		for _, dt := range []float64{0, 0.3, 2.5} {
+			m.NextAfter(seq, i).Intensities(dt, lam)
+			want := fresh(seq, i, dt)
+			for k := range lam {
+				if !RelClose(lam[k], want[k], 1e-13) {
+					t.Fatalf("NextAfter(%d) at dt=%v: %v, fresh encoding %v", i, dt, lam, want)
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, i := range rng.Perm(len(s.Times) + 1) {
+		check(&s, i)
+	}
+	// editing events at and after i does not change the law of event i
+	i := 6
+	m.NextAfter(&s, i).Intensities(0.7, lam)
+	before := append([]float64(nil), lam...)
+	edited := s
+	edited.Times = append([]float64(nil), s.Times...)
+	edited.Types = append([]int(nil), s.Types...)
+	for j := i; j < len(edited.Times); j++ {
+		edited.Times[j] += 5
+		edited.Types[j] = (edited.Types[j] + 1) % 3
+	}
+	m.NextAfter(&edited, i).Intensities(0.7, lam)
+	for k := range lam {
+		if lam[k] != before[k] {
+			t.Fatalf("law of event %d changed when later events changed: %v vs %v", i, lam, before)
+		}
+	}
+	// in-place edits of an earlier event are noticed by the cache
+	s.Types[2] = (s.Types[2] + 1) % 3
+	check(&s, 8)
+	// and so are parameter changes
+	perturb()
+	check(&s, 8)
+	pre := data.Sequence{Times: s.Times[:i+1], Types: s.Types[:i+1], Start: s.Start, End: s.Times[i]}
+	cut := data.Sequence{Times: s.Times[:i], Types: s.Types[:i], Start: s.Start, End: s.Times[i]}
+	diff := fullLL(pre) - fullLL(cut)
+	m.NextAfter(&s, i).Intensities(s.Times[i]-s.Times[i-1], lam)
+	if !RelClose(diff, math.Log(lam[s.Types[i]]), 1e-11) {
+		t.Fatalf("event %d: batched log λ %v, NextAfter %v", i, diff, math.Log(lam[s.Types[i]]))
+	}
 }
