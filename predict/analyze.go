@@ -67,14 +67,22 @@ type Prediction struct {
 // quantile) is the root of Λ(t) = -ln(1-p) inside the bracketing panel,
 // found by Brent's method.
 func Analyze(n Next, opts Options) (Prediction, error) {
-	e, err := newEngine(n, opts)
-	if err != nil {
+	e := &engine{}
+	if err := e.reset(n, opts.resolved()); err != nil {
 		return Prediction{}, err
 	}
 	return e.analyze()
 }
 
 func (e *engine) analyze() (Prediction, error) {
+	if e.closed != nil {
+		if law, ok := e.closed.Closed(); ok {
+			return e.analyzeLaw(law)
+		}
+	}
+	if err := e.ensurePrepared(); err != nil {
+		return Prediction{}, err
+	}
 	if e.mode == dens {
 		if md, ok := e.d.d.(MeanDensity); ok {
 			if m := md.Mean(); m >= 0 && !math.IsInf(m, 1) {
@@ -194,6 +202,49 @@ func (e *engine) analyzeClosed(mean float64) (Prediction, error) {
 	}
 	pr.Median = math.Exp(u)
 	pr.MedianGivenEvent = pr.Median
+	pr.TopK = metrics.TopK(pr.MarkProbs, e.o.TopK)
+	pr.TopKProbs = make([]float64, len(pr.TopK))
+	for i, k := range pr.TopK {
+		pr.TopKProbs[i] = pr.MarkProbs[k]
+	}
+	pr.Mark = pr.TopK[0]
+	pr.Evals = e.evals
+	return pr, nil
+}
+
+// analyzeLaw is Analyze for a ClosedForm Next. A tail mass above
+// Options.TailTol makes the law Defective (Mean +Inf), as the quadrature
+// would report it; below, the law counts as proper and Mean is the mean
+// given an event, as the quadrature's truncated walk gives it.
+func (e *engine) analyzeLaw(law ClosedLaw) (Prediction, error) {
+	bad := func(name string, v float64) error {
+		return fmt.Errorf("predict: closed-form %s is %v", name, v)
+	}
+	switch {
+	case !(law.TailMass >= 0 && law.TailMass < 1):
+		return Prediction{}, bad("tail mass", law.TailMass)
+	case !(law.MeanGivenEvent >= 0) || math.IsInf(law.MeanGivenEvent, 1):
+		return Prediction{}, bad("mean", law.MeanGivenEvent)
+	case !(law.MedianGivenEvent >= 0) || math.IsInf(law.MedianGivenEvent, 1):
+		return Prediction{}, bad("median", law.MedianGivenEvent)
+	case !(law.Median >= 0):
+		return Prediction{}, bad("median", law.Median)
+	case len(law.MarkProbs) != e.k:
+		return Prediction{}, fmt.Errorf("predict: closed-form law has %d mark probabilities, want %d", len(law.MarkProbs), e.k)
+	}
+	pr := Prediction{
+		MeanGivenEvent: law.MeanGivenEvent, MedianGivenEvent: law.MedianGivenEvent,
+		Mean: law.MeanGivenEvent, Median: law.Median, TailMass: law.TailMass,
+		MarkProbs: append([]float64(nil), law.MarkProbs...),
+	}
+	for k, v := range pr.MarkProbs {
+		if !(v >= 0 && v <= 1) {
+			return Prediction{}, bad(fmt.Sprintf("probability of mark %d", k), v)
+		}
+	}
+	if law.TailMass > e.o.TailTol {
+		pr.Defective, pr.Mean = true, math.Inf(1)
+	}
 	pr.TopK = metrics.TopK(pr.MarkProbs, e.o.TopK)
 	pr.TopKProbs = make([]float64, len(pr.TopK))
 	for i, k := range pr.TopK {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gotpp/gotpp/data"
+	"gonum.org/v1/gonum/integrate/quad"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -367,5 +368,37 @@ func TestMeanDensity(t *testing.T) {
 		if fast.Mark != quad.Mark || fast.Defective || fast.TailMass != 0 {
 			t.Errorf("mark %d (quadrature %d), defective %v, tail %v", fast.Mark, quad.Mark, fast.Defective, fast.TailMass)
 		}
+	}
+}
+
+// expRise has λ(t) = e^{c+w·t}, w > 0: with c = -1, w = 8 the first panel
+// (2/λ(0+) ≈ 5.4 wide) overflows Λ and S, and its error estimate is NaN; the
+// panel must be refined, not accepted.
+type expRise struct{ c, w float64 }
+
+func (r *expRise) NumTypes() int { return 1 }
+func (r *expRise) Intensities(dt float64, out []float64) {
+	out[0] = math.Exp(r.c + r.w*dt)
+}
+
+func TestOverflowingFirstPanelIsRefined(t *testing.T) {
+	r := &expRise{-1, 8}
+	pr, err := Analyze(r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// S(t) = exp(-A(e^{wt}-1)), A = e^c/w, integrated on a fine grid up to
+	// where S < 1e-300.
+	a := math.Exp(r.c) / r.w
+	s := func(t float64) float64 { return math.Exp(-a * math.Expm1(r.w*t)) }
+	want := 0.0
+	for lo := 0.0; lo < 1; lo += 0.01 {
+		want += quad.Fixed(s, lo, lo+0.01, 20, nil, 0)
+	}
+	near(t, "mean", pr.Mean, want, 1e-7*want)
+	median := math.Log1p(math.Ln2/a) / r.w
+	near(t, "median", pr.Median, median, 1e-9*median)
+	if math.Abs(pr.MarkProbs[0]-1) > 1e-7 {
+		t.Errorf("P(mark 0) = %v, want 1", pr.MarkProbs[0])
 	}
 }

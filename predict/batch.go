@@ -34,6 +34,9 @@ type Row struct {
 	TopKProbs []float64 `json:"topk_probs"`
 	Defective bool      `json:"defective,omitempty"`
 	TailMass  float64   `json:"tail_mass"`
+	// Evals is the number of intensity (or density) evaluations the
+	// prediction took: its cost, for diagnosing slow models.
+	Evals int `json:"evals"`
 	// HasDraw marks rows with EasyTPP's single-draw prediction (Options.Draw);
 	// for a defective law the draw is conditioned on an event happening.
 	HasDraw  bool    `json:"has_draw,omitempty"`
@@ -59,18 +62,23 @@ func sequenceRows(m Model, seq *data.Sequence, si int, o Options) ([]Row, error)
 		rng = rand.New(rand.NewPCG(o.Seed, uint64(si)))
 	}
 	rows := make([]Row, 0, max(0, seq.Len()-first))
-	for i := first; i < seq.Len(); i++ {
+	e := &engine{}
+	for i, n := range lawsOf(m, seq) {
+		if i < first {
+			continue
+		}
+		if i >= seq.Len() {
+			break
+		}
 		prev := seq.Start
 		if i > 0 {
 			prev = seq.Times[i-1]
 		}
 		r := Row{Seq: si, SeqID: seq.ID, Index: i, TrueDt: seq.Times[i] - prev, TrueMark: seq.Types[i]}
-		n := m.NextAfter(seq, i)
 		if n != nil && n.NumTypes() != k {
 			return nil, fmt.Errorf("predict: sequence %q (#%d) event %d: Next has %d types, model %d", seq.ID, si, i, n.NumTypes(), k)
 		}
-		e, err := newEngine(n, o)
-		if err != nil {
+		if err := e.reset(n, o); err != nil {
 			return nil, fmt.Errorf("predict: sequence %q (#%d) event %d: %w", seq.ID, si, i, err)
 		}
 		pr, err := e.analyze()
@@ -84,7 +92,7 @@ func sequenceRows(m Model, seq *data.Sequence, si int, o Options) ([]Row, error)
 			r.Mean, r.Median = pr.Horizon, pr.Horizon
 		}
 		r.Mark, r.TopK, r.TopKProbs = pr.Mark, pr.TopK, pr.TopKProbs
-		r.Defective, r.TailMass = pr.Defective, pr.TailMass
+		r.Defective, r.TailMass, r.Evals = pr.Defective, pr.TailMass, pr.Evals
 		if o.Draw {
 			level := rng.ExpFloat64()
 			if pr.Defective {
@@ -92,6 +100,9 @@ func sequenceRows(m Model, seq *data.Sequence, si int, o Options) ([]Row, error)
 			}
 			dt, mk := pr.Horizon, pr.Mark // no event possible: the horizon
 			if pr.TailMass < 1 {
+				if err := e.ensurePrepared(); err != nil {
+					return nil, fmt.Errorf("predict: sequence %q (#%d) event %d: draw: %w", seq.ID, si, i, err)
+				}
 				e.evals = 0
 				dt, mk, err = e.sample(rng, level, true)
 				if err != nil {
@@ -135,11 +146,15 @@ func Dataset(m Model, ds *data.Dataset, opts Options) ([]Row, error) {
 	}
 	close(jobs)
 	wg.Wait()
-	var rows []Row
+	total := 0
 	for si := range out {
 		if errs[si] != nil {
 			return nil, errs[si]
 		}
+		total += len(out[si])
+	}
+	rows := make([]Row, 0, total)
+	for si := range out {
 		rows = append(rows, out[si]...)
 	}
 	return rows, nil

@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"iter"
 	"math"
 
 	"github.com/gotpp/gotpp/data"
@@ -58,6 +59,34 @@ type Model interface {
 	NextAfter(seq *data.Sequence, i int) Next
 }
 
+// SequenceModel is a Model that gives the laws of all the events of a
+// sequence from one pass over it (a recurrent encoder stepped once per
+// event, a causal attention encoder run once), without the per-call
+// bookkeeping of NextAfter. Laws(seq) yields (i, NextAfter(seq, i)) for
+// i = 0, 1, …, seq.Len() in order, the same laws NextAfter returns
+// (model/internal/reftest checks it for every model); a consumer may stop
+// early. Each yielded Next stays valid after the iteration moves on. The
+// batch helpers (Sequence, Dataset) use it when a model has it.
+type SequenceModel interface {
+	Model
+	Laws(seq *data.Sequence) iter.Seq2[int, Next]
+}
+
+// lawsOf is m.Laws(seq) when m is a SequenceModel, else NextAfter(seq, i)
+// for each i.
+func lawsOf(m Model, seq *data.Sequence) iter.Seq2[int, Next] {
+	if sm, ok := m.(SequenceModel); ok {
+		return sm.Laws(seq)
+	}
+	return func(yield func(int, Next) bool) {
+		for i := 0; i <= seq.Len(); i++ {
+			if !yield(i, m.NextAfter(seq, i)) {
+				return
+			}
+		}
+	}
+}
+
 // MeanDensity is a Density that knows its mean waiting time in closed form
 // and is proper (S(∞) = 0): Analyze then takes the mean from Mean, finds the
 // median as the root of S(t) = 1/2 in log-time, and skips the quadrature
@@ -66,6 +95,29 @@ type Model interface {
 type MeanDensity interface {
 	Density
 	Mean() float64
+}
+
+// ClosedForm is implemented by a Next whose one-step summary is known in
+// closed form (RMTPP's exponential intensity with time-independent marks,
+// for instance): Analyze then takes the prediction from Closed instead of
+// integrating. Closed returns ok = false when it cannot (a parameter range
+// its formulas do not cover); Analyze then integrates as usual.
+type ClosedForm interface {
+	Closed() (law ClosedLaw, ok bool)
+}
+
+// ClosedLaw is the closed-form summary of a next-event law.
+type ClosedLaw struct {
+	// TailMass is P(no next event) = S(∞), in [0, 1).
+	TailMass float64
+	// MeanGivenEvent and MedianGivenEvent are the mean and median of Δt
+	// given that an event happens (the unconditional ones when TailMass is
+	// 0).
+	MeanGivenEvent, MedianGivenEvent float64
+	// Median solves S(t) = 1/2 (+Inf when TailMass >= 1/2).
+	Median float64
+	// MarkProbs[k] = P(next mark = k); they sum to 1 - TailMass.
+	MarkProbs []float64
 }
 
 // FromDensity turns a Density into a Next. The result's Intensities are the

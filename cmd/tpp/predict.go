@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -141,9 +142,15 @@ func runPredict(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	start, cpu0 := time.Now(), cpuSeconds()
 	rows, err := predict.Dataset(pm, ds, predict.Options{Convention: conv, TopK: predictOpts.topk, Draw: predictOpts.draw, Seed: predictOpts.seed})
 	if err != nil {
 		return err
+	}
+	pass, passCPU := time.Since(start).Seconds(), cpuSeconds()-cpu0
+	evals := 0
+	for i := range rows {
+		evals += rows[i].Evals
 	}
 	if strings.HasSuffix(predictOpts.out, ".csv") {
 		err = predict.WriteCSVFile(predictOpts.out, rows)
@@ -171,7 +178,7 @@ func runPredict(cmd *cobra.Command, _ []string) error {
 	if s.HasDraw {
 		fmt.Fprintf(cmd.OutOrStdout(), "; single draw RMSE %.4f accuracy %.4f", s.RMSEDraw, s.AccuracyDraw)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "\nwrote %s\n", predictOpts.out)
+	fmt.Fprintf(cmd.OutOrStdout(), "\nprediction pass %.3f s, %.3f CPU s (%.0f events/s, %.1f intensity evaluations per event; loading and writing not included)\nwrote %s\n", pass, passCPU, float64(s.N)/pass, float64(evals)/float64(max(1, s.N)), predictOpts.out)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package compose
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"sync"
 
@@ -306,6 +307,24 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	return m.dec.Next(m.stateAfter(seq, i).Top(), m.stats)
 }
 
+// Laws implements predict.SequenceModel: the encoder stepped once per
+// event (no prefix cache, no parameter fingerprint), each law built from a
+// copy of the state.
+func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
+	return func(yield func(int, predict.Next) bool) {
+		st := m.enc.NewState()
+		prev := seq.Start
+		for i := 0; ; i++ {
+			h := append([]float64(nil), st.Top()...)
+			if !yield(i, m.dec.Next(h, m.stats)) || i == seq.Len() {
+				return
+			}
+			m.enc.Step(st, seq.Times[i]-prev, seq.Types[i], m.stats)
+			prev = seq.Times[i]
+		}
+	}
+}
+
 // DensityDecoder is a Decoder that can give the law of the next event as
 // a predict.Density (mark-first models).
 type DensityDecoder interface {
@@ -445,3 +464,5 @@ func (c *prefixCache) store(seq *data.Sequence, i int, st *State, fp uint64) {
 	e.st.CopyFrom(st)
 	c.entries[old] = e
 }
+
+var _ predict.SequenceModel = (*Model)(nil)

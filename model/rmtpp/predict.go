@@ -1,6 +1,7 @@
 package rmtpp
 
 import (
+	"iter"
 	"math"
 
 	"github.com/gotpp/gotpp/data"
@@ -72,8 +73,28 @@ func (m *Model) step(h []float64, k int, dt float64) []float64 {
 // NextAfter implements predict.Model: the next-event law given events
 // 0..i-1 of seq (from the learned initial state at seq.Start when i == 0).
 func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
+	return m.law(m.hidden(seq, i))
+}
+
+// Laws implements predict.SequenceModel: the RNN stepped once per event,
+// no prefix cache.
+func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
+	return func(yield func(int, predict.Next) bool) {
+		h := append([]float64(nil), m.h0.Value...)
+		prev := seq.Start
+		for i := 0; ; i++ {
+			if !yield(i, m.law(h)) || i == seq.Len() {
+				return
+			}
+			h = m.step(h, seq.Types[i], seq.Times[i]-prev)
+			prev = seq.Times[i]
+		}
+	}
+}
+
+// law is the next-event law after the hidden state h.
+func (m *Model) law(h []float64) *next {
 	H, K := m.cfg.HiddenSize, m.k
-	h := m.hidden(seq, i)
 	c := m.bv.Value[0]
 	for d := 0; d < H; d++ {
 		c += m.v.Value[d] * h[d]
@@ -99,4 +120,4 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	return &next{c: c, w: m.w.Value[0], p: p}
 }
 
-var _ predict.Model = (*Model)(nil)
+var _ predict.SequenceModel = (*Model)(nil)

@@ -114,12 +114,33 @@ func CheckPredictConcurrent(t *testing.T, m predict.Model, ds *data.Dataset) {
 // (and the compensator when the Next has one) at a few offsets against those
 // of a copy of seq whose events from i on are replaced by other times and
 // types, and against a copy truncated to its first i events (a different
-// sequence, so no cached encoding of seq is reused).
+// sequence, so no cached encoding of seq is reused). When m is a
+// predict.SequenceModel, the laws its Laws yields for seq and for the
+// changed and truncated copies are checked the same way against
+// NextAfter(seq, i), and their count must be seq.Len()+1.
 func CheckNoLookAhead(t *testing.T, m predict.Model, seq data.Sequence, tol float64) {
 	t.Helper()
 	k := m.NumTypes()
 	a, b := make([]float64, k), make([]float64, k)
 	offsets := []float64{0, 0.05, 0.4, 1.7}
+	sm, isSeq := m.(predict.SequenceModel)
+	collect := func(s *data.Sequence) []predict.Next {
+		var out []predict.Next
+		for i, n := range sm.Laws(s) {
+			if i != len(out) {
+				t.Fatalf("Laws yielded index %d at position %d", i, len(out))
+			}
+			out = append(out, n)
+		}
+		if len(out) != s.Len()+1 {
+			t.Fatalf("Laws yielded %d laws for %d events, want %d", len(out), s.Len(), s.Len()+1)
+		}
+		return out
+	}
+	var laws []predict.Next
+	if isSeq {
+		laws = collect(&seq)
+	}
 	for i := 0; i <= seq.Len(); i++ {
 		alt := data.Sequence{Start: seq.Start, End: seq.End + 5,
 			Times: append([]float64(nil), seq.Times...), Types: append([]int(nil), seq.Types...)}
@@ -135,14 +156,26 @@ func CheckNoLookAhead(t *testing.T, m predict.Model, seq data.Sequence, tol floa
 		cut := data.Sequence{Start: seq.Start, End: seq.End,
 			Times: append([]float64(nil), seq.Times[:i]...), Types: append([]int(nil), seq.Types[:i]...)}
 		want := m.NextAfter(&seq, i)
-		for name, other := range map[string]*data.Sequence{"changed future": &alt, "truncated": &cut} {
-			got := m.NextAfter(other, i)
+		others := map[string]predict.Next{"changed future": m.NextAfter(&alt, i), "truncated": m.NextAfter(&cut, i)}
+		if isSeq {
+			others["Laws"] = laws[i]
+			others["Laws, changed future"] = collect(&alt)[i]
+			others["Laws, truncated"] = collect(&cut)[i]
+		}
+		for name, got := range others {
 			for _, dt := range offsets {
 				want.Intensities(dt, a)
 				got.Intensities(dt, b)
 				for kk := range a {
 					if !RelClose(a[kk], b[kk], tol) {
 						t.Fatalf("event %d (%s): λ_%d(+%g) = %.15g, with the original sequence %.15g", i, name, kk, dt, b[kk], a[kk])
+					}
+				}
+				if wc, ok := want.(predict.ClosedForm); ok {
+					wl, wok := wc.Closed()
+					gl, gok := got.(predict.ClosedForm).Closed()
+					if wok != gok || !RelClose(wl.MeanGivenEvent, gl.MeanGivenEvent, tol) || !RelClose(wl.TailMass, gl.TailMass, tol) {
+						t.Fatalf("event %d (%s): closed-form law %+v, with the original sequence %+v", i, name, gl, wl)
 					}
 				}
 				if wc, ok := want.(predict.Compensated); ok {
