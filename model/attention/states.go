@@ -31,27 +31,34 @@ type StateCache struct {
 // returned slice must not be modified.
 func (c *StateCache) State(seq *data.Sequence, i, numTypes, D int, h0 []float64, ps []*params.Param, enc EncodeFunc) []float64 {
 	return c.cache.Whole(seq, i, FingerprintParams(ps), func(seq *data.Sequence) [][]float64 {
-		n := seq.Len()
-		out := make([][]float64, n+1)
-		out[0] = append([]float64(nil), h0...)
-		if n == 0 {
-			return out
-		}
-		t, _ := c.tapes.Get().(*engine.Tape)
-		if t == nil {
-			t = engine.NewTape()
-		}
-		defer c.tapes.Put(t)
-		t.Reset()
-		t.SetNoGrad(true)
-		whole := data.Sequence{Times: seq.Times, Types: seq.Types, Start: seq.Start, End: seq.Times[n-1]}
-		x := enc(t, batch.PackSeqs([]data.Sequence{whole}, numTypes))
-		flat := append([]float64(nil), x.Data[:n*D]...)
-		for j := 0; j < n; j++ {
-			out[j+1] = flat[j*D : (j+1)*D : (j+1)*D]
-		}
-		return out
+		return c.All(seq, numTypes, D, h0, enc)
 	})
+}
+
+// All returns the states driving events 0..seq.Len() of seq (h0, then the
+// encoder's output at each event) from one causal pass, without caching:
+// what a model's predict.SequenceModel.Laws needs.
+func (c *StateCache) All(seq *data.Sequence, numTypes, D int, h0 []float64, enc EncodeFunc) [][]float64 {
+	n := seq.Len()
+	out := make([][]float64, n+1)
+	out[0] = append([]float64(nil), h0...)
+	if n == 0 {
+		return out
+	}
+	t, _ := c.tapes.Get().(*engine.Tape)
+	if t == nil {
+		t = engine.NewTape()
+	}
+	defer c.tapes.Put(t)
+	t.Reset()
+	t.SetNoGrad(true)
+	whole := data.Sequence{Times: seq.Times, Types: seq.Types, Start: seq.Start, End: seq.Times[n-1]}
+	x := enc(t, batch.PackSeqs([]data.Sequence{whole}, numTypes))
+	flat := append([]float64(nil), x.Data[:n*D]...)
+	for j := 0; j < n; j++ {
+		out[j+1] = flat[j*D : (j+1)*D : (j+1)*D]
+	}
+	return out
 }
 
 // FingerprintParams is predict.Fingerprint over the parameters' values.

@@ -36,11 +36,13 @@ package attnhp
 
 import (
 	"fmt"
+	"iter"
 	"math"
 
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/internal/vecmath"
 	"github.com/gotpp/gotpp/likelihood"
 	"github.com/gotpp/gotpp/model"
 	"github.com/gotpp/gotpp/model/attention"
@@ -325,13 +327,31 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	if i < 0 || i > seq.Len() {
 		panic(fmt.Sprintf("attnhp: NextAfter(%d) of a sequence of %d events", i, seq.Len()))
 	}
+	return m.lawAfter(m.kvCache.Whole(seq, i, attention.FingerprintParams(m.ps), m.historyKV), seq, i)
+}
+
+// Laws implements predict.SequenceModel: the keys and values of the whole
+// sequence computed once, no cache.
+func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
+	return func(yield func(int, predict.Next) bool) {
+		h := m.historyKV(seq)[seq.Len()]
+		for i := 0; i <= seq.Len(); i++ {
+			if !yield(i, m.lawAfter(h, seq, i)) {
+				return
+			}
+		}
+	}
+}
+
+// lawAfter is the law of event i of seq given the keys and values h of at
+// least its first i events.
+func (m *Model) lawAfter(h *historyKV, seq *data.Sequence, i int) *next {
 	D, T, H := m.cfg.HiddenSize, m.cfg.TimeEmbSize, m.cfg.NumHeads
 	HD := H * D
 	n := &next{m: m, i: i, start: seq.Start, anchor: seq.Start}
 	if i > 0 {
 		n.anchor = seq.Times[i-1]
 	}
-	h := m.kvCache.Whole(seq, i, attention.FingerprintParams(m.ps), m.historyKV)
 	for l := range h.keys {
 		n.keys = append(n.keys, h.keys[l][:i*HD])
 		n.vals = append(n.vals, h.vals[l][:i*HD])
@@ -429,10 +449,13 @@ func attendVec(q, ks, vs, sk, sv []float64, H, D int, scores, out []float64) {
 			mx = max(mx, scores[n])
 			m++
 		}
-		z := 0.0
 		for s := 0; s < m; s++ {
-			scores[s] = math.Exp(scores[s] - mx)
-			z += scores[s]
+			scores[s] -= mx
+		}
+		vecmath.Exp(scores[:m], scores[:m])
+		z := 0.0
+		for _, v := range scores[:m] {
+			z += v
 		}
 		o := out[h*D : (h+1)*D]
 		for s := 0; s < n; s++ {
@@ -486,19 +509,24 @@ func (n *next) Intensities(dt float64, lam []float64) {
 		layer.V.ApplyVec(n.u, n.sv)
 		attendVec(n.q, n.keys[l], n.vals[l], n.sk, n.sv, H, D, n.scores, n.att)
 		layer.O.ApplyVec(n.att, n.out)
+		vecmath.Tanh(n.out, n.out)
 		for d := 0; d < D; d++ {
-			n.u[d] += math.Tanh(n.out[d])
+			n.u[d] += n.out[d]
 		}
 	}
 	m.head.ApplyVec(n.u[:D], lam)
-	for k, z := range lam {
-		lam[k] = engine.Softplus(n.beta[k]*z) / n.beta[k]
+	for k, b := range n.beta {
+		lam[k] *= b
+	}
+	vecmath.Softplus(lam, lam)
+	for k, b := range n.beta {
+		lam[k] /= b
 	}
 }
 
 var (
-	_ train.Model   = (*Model)(nil)
-	_ predict.Model = (*Model)(nil)
+	_ train.Model           = (*Model)(nil)
+	_ predict.SequenceModel = (*Model)(nil)
 )
 
 // Save writes the configuration and parameters to dir/attnhp.json

@@ -1,10 +1,12 @@
 package nhp
 
 import (
+	"iter"
 	"math"
 
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/internal/vecmath"
 	"github.com/gotpp/gotpp/predict"
 )
 
@@ -94,7 +96,27 @@ func (m *Model) advance(s state, k int, dt float64) state {
 // returned Next only decays that state. NextAfter is safe for concurrent
 // use while the parameters do not change.
 func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
-	s := m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance)
+	return m.lawAfter(m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance))
+}
+
+// Laws implements predict.SequenceModel: the state advanced once per
+// event, no prefix cache.
+func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
+	return func(yield func(int, predict.Next) bool) {
+		s := m.initialState()
+		prev := seq.Start
+		for i := 0; ; i++ {
+			if !yield(i, m.lawAfter(s)) || i == seq.Len() {
+				return
+			}
+			s = m.advance(s, seq.Types[i], seq.Times[i]-prev)
+			prev = seq.Times[i]
+		}
+	}
+}
+
+// lawAfter is the next-event law after the state s (not modified).
+func (m *Model) lawAfter(s state) *next {
 	H := m.cfg.HiddenSize
 	n := &next{m: m, s: s, c: make([]float64, H), h: make([]float64, H), beta: make([]float64, m.k)}
 	for k, lb := range m.logBeta.Value {
@@ -112,12 +134,31 @@ type next struct {
 func (n *next) NumTypes() int { return n.m.k }
 
 // Intensities writes λ_k(t_last + dt) into out.
+// The decay and the head run through internal/vecmath's vectorised exp,
+// tanh and softplus (the same values as decay and head to a few ulp).
 func (n *next) Intensities(dt float64, out []float64) {
 	m := n.m
-	m.decay(n.s, dt, n.c, n.h)
-	m.linearHead(n.h, out)
-	for k, z := range out {
-		out[k] = engine.Softplus(n.beta[k]*z) / n.beta[k]
+	H := m.cfg.HiddenSize
+	cs, cb, dl, og := n.s[:H], n.s[H:2*H], n.s[2*H:3*H], n.s[3*H:4*H]
+	c, h := n.c[:H], n.h[:H]
+	for j, d := range dl {
+		c[j] = -d * dt
+	}
+	vecmath.Exp(c, c)
+	for j, e := range c {
+		c[j] = cb[j] + (cs[j]-cb[j])*e
+	}
+	vecmath.Tanh(h, c)
+	for j, o := range og {
+		h[j] *= o
+	}
+	m.linearHead(h, out)
+	for k, b := range n.beta {
+		out[k] *= b
+	}
+	vecmath.Softplus(out, out)
+	for k, b := range n.beta {
+		out[k] /= b
 	}
 }
 
@@ -139,3 +180,5 @@ func (m *Model) fingerprint() uint64 {
 	}
 	return predict.Fingerprint(vals...)
 }
+
+var _ predict.SequenceModel = (*Model)(nil)

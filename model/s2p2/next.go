@@ -1,6 +1,7 @@
 package s2p2
 
 import (
+	"iter"
 	"math"
 
 	"gonum.org/v1/gonum/blas"
@@ -149,7 +150,27 @@ func (m *Model) advance(s state, k int, dt float64) state {
 // each evaluation then only runs the closed-form layer maps at dt.
 // NextAfter is safe for concurrent use while the parameters do not change.
 func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
-	s := m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance)
+	return m.lawAfter(m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance))
+}
+
+// Laws implements predict.SequenceModel: the state advanced once per
+// event, no prefix cache.
+func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
+	return func(yield func(int, predict.Next) bool) {
+		s := m.initialState()
+		prev := seq.Start
+		for i := 0; ; i++ {
+			if !yield(i, m.lawAfter(s)) || i == seq.Len() {
+				return
+			}
+			s = m.advance(s, seq.Types[i], seq.Times[i]-prev)
+			prev = seq.Times[i]
+		}
+	}
+}
+
+// lawAfter is the next-event law after the state s (not modified).
+func (m *Model) lawAfter(s state) *next {
 	H, P := m.cfg.HiddenSize, m.cfg.StateSize
 	buf := make([]float64, 2*H+4*P)
 	n := &next{m: m, s: s, u: buf[:H:H], u2: buf[H : 2*H : 2*H], v: buf[2*H : 2*H+2*P : 2*H+2*P], x: buf[2*H+2*P:]}
@@ -297,3 +318,5 @@ func (m *Model) fingerprint() uint64 {
 	}
 	return predict.Fingerprint(vals...)
 }
+
+var _ predict.SequenceModel = (*Model)(nil)

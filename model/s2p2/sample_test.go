@@ -38,3 +38,13 @@ func TestPredictConcurrent(t *testing.T) {
 // gap and NextAfter's intensity integrated by predict (relative to
 // max(1, gap)): the Gauss–Legendre error on these gaps.
 const maxGapDiff = 1e-5
+
+// TestNoLookAhead: the predicted law of event i ignores events i, i+1, …,
+// through NextAfter and through Laws.
+func TestNoLookAhead(t *testing.T) {
+	m := newTest(t, Config{HiddenSize: 5, StateSize: 3, Layers: 2}, 3)
+	randomise(m, 4, 0.5)
+	for _, s := range randomSeqs(5, 3, 9, 3) {
+		reftest.CheckNoLookAhead(t, m, s, 1e-12)
+	}
+}

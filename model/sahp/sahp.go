@@ -39,11 +39,13 @@ package sahp
 
 import (
 	"fmt"
+	"iter"
 	"math"
 
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/internal/vecmath"
 	"github.com/gotpp/gotpp/likelihood"
 	"github.com/gotpp/gotpp/model"
 	"github.com/gotpp/gotpp/model/attention"
@@ -312,7 +314,23 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	if i < 0 || i > seq.Len() {
 		panic(fmt.Sprintf("sahp: NextAfter(%d) of a sequence of %d events", i, seq.Len()))
 	}
-	h := m.predStates.State(seq, i, m.k, m.cfg.HiddenSize, m.h0.Value, m.ps, m.encode)
+	return m.lawAfter(m.predStates.State(seq, i, m.k, m.cfg.HiddenSize, m.h0.Value, m.ps, m.encode))
+}
+
+// Laws implements predict.SequenceModel: one encoding of the whole
+// sequence, no cache.
+func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
+	return func(yield func(int, predict.Next) bool) {
+		for i, h := range m.predStates.All(seq, m.k, m.cfg.HiddenSize, m.h0.Value, m.encode) {
+			if !yield(i, m.lawAfter(h)) {
+				return
+			}
+		}
+	}
+}
+
+// lawAfter is the next-event law driven by the state h.
+func (m *Model) lawAfter(h []float64) *next {
 	n := &next{mu: make([]float64, m.k), eta: make([]float64, m.k), gamma: make([]float64, m.k), beta: make([]float64, m.k)}
 	m.mu.ApplyVec(h, n.mu)
 	m.eta.ApplyVec(h, n.eta)
@@ -329,9 +347,16 @@ type next struct{ mu, eta, gamma, beta []float64 }
 func (n *next) NumTypes() int { return len(n.mu) }
 
 func (n *next) Intensities(dt float64, out []float64) {
+	for k, g := range n.gamma {
+		out[k] = -g * dt
+	}
+	vecmath.Exp(out, out)
 	for k, mu := range n.mu {
-		z := mu + (n.eta[k]-mu)*math.Exp(-n.gamma[k]*dt)
-		out[k] = engine.Softplus(n.beta[k]*z) / n.beta[k]
+		out[k] = n.beta[k] * (mu + (n.eta[k]-mu)*out[k])
+	}
+	vecmath.Softplus(out, out)
+	for k, b := range n.beta {
+		out[k] /= b
 	}
 }
 

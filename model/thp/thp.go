@@ -39,11 +39,13 @@ package thp
 
 import (
 	"fmt"
+	"iter"
 	"math"
 
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/internal/vecmath"
 	"github.com/gotpp/gotpp/likelihood"
 	"github.com/gotpp/gotpp/model"
 	"github.com/gotpp/gotpp/model/attention"
@@ -279,7 +281,23 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	if i < 0 || i > seq.Len() {
 		panic(fmt.Sprintf("thp: NextAfter(%d) of a sequence of %d events", i, seq.Len()))
 	}
-	h := m.predStates.State(seq, i, m.k, m.cfg.HiddenSize, m.h0.Value, m.ps, m.encode)
+	return m.lawAfter(m.predStates.State(seq, i, m.k, m.cfg.HiddenSize, m.h0.Value, m.ps, m.encode))
+}
+
+// Laws implements predict.SequenceModel: one encoding of the whole
+// sequence, no cache.
+func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
+	return func(yield func(int, predict.Next) bool) {
+		for i, h := range m.predStates.All(seq, m.k, m.cfg.HiddenSize, m.h0.Value, m.encode) {
+			if !yield(i, m.lawAfter(h)) {
+				return
+			}
+		}
+	}
+}
+
+// lawAfter is the next-event law driven by the state h.
+func (m *Model) lawAfter(h []float64) *next {
 	n := &next{a: make([]float64, m.k), alpha: make([]float64, m.k), beta: make([]float64, m.k)}
 	m.head.ApplyVec(h, n.a)
 	for k := range n.alpha {
@@ -295,7 +313,11 @@ func (n *next) NumTypes() int { return len(n.a) }
 
 func (n *next) Intensities(dt float64, out []float64) {
 	for k, a := range n.a {
-		out[k] = engine.Softplus(n.beta[k]*(a+n.alpha[k]*dt)) / n.beta[k]
+		out[k] = n.beta[k] * (a + n.alpha[k]*dt)
+	}
+	vecmath.Softplus(out, out)
+	for k, b := range n.beta {
+		out[k] /= b
 	}
 }
 
@@ -311,9 +333,9 @@ func (n *next) Compensator(dt float64) float64 {
 }
 
 var (
-	_ train.Model         = (*Model)(nil)
-	_ predict.Model       = (*Model)(nil)
-	_ predict.Compensated = (*next)(nil)
+	_ train.Model           = (*Model)(nil)
+	_ predict.SequenceModel = (*Model)(nil)
+	_ predict.Compensated   = (*next)(nil)
 )
 
 // Save writes the configuration and parameters to dir/thp.json atomically
