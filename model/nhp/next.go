@@ -4,6 +4,8 @@ import (
 	"iter"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/internal/vecmath"
@@ -34,26 +36,40 @@ func (m *Model) cellScalar(dst state, k int, h, c, cbar []float64) {
 	e := m.emb.Value[k*H : (k+1)*H]
 	for d := 0; d < H; d++ {
 		if ev := e[d]; ev != 0 {
-			row := m.wx.Value[d*G : (d+1)*G]
-			for j, w := range row {
-				z[j] += ev * w
-			}
+			floats.AddScaled(z, ev, m.wx.Value[d*G:(d+1)*G])
 		}
 		if hv := h[d]; hv != 0 {
-			row := m.wh.Value[d*G : (d+1)*G]
-			for j, w := range row {
-				z[j] += hv * w
-			}
+			floats.AddScaled(z, hv, m.wh.Value[d*G:(d+1)*G])
 		}
 	}
+	gate := func(g int) []float64 { return z[g*H : (g+1)*H] }
+	// Gates I, F, Z, O, IBar, FBar are contiguous: sigmoid all, then the
+	// candidate z is recomputed as tanh (tanh is not derived from the
+	// sigmoid, to keep its accuracy near 0).
+	zt := make([]float64, H)
+	vecmath.Tanh(zt, gate(gateZ))
+	vecmath.Sigmoid(z[:gateD*H], z[:gateD*H])
 	cn, cb, dl, og := dst[:H], dst[H:2*H], dst[2*H:3*H], dst[3*H:]
+	vecmath.Softplus(dl, gate(gateD))
+	fb, ib, f, i := gate(gateFBar), gate(gateIBar), gate(gateF), gate(gateI)
 	for j := 0; j < H; j++ {
-		zt := math.Tanh(z[gateZ*H+j])
-		cb[j] = engine.Sigmoid(z[gateFBar*H+j])*cbar[j] + engine.Sigmoid(z[gateIBar*H+j])*zt
-		cn[j] = engine.Sigmoid(z[gateF*H+j])*c[j] + engine.Sigmoid(z[gateI*H+j])*zt
-		dl[j] = engine.Softplus(z[gateD*H+j])
-		og[j] = engine.Sigmoid(z[gateO*H+j])
+		cb[j] = fb[j]*cbar[j] + ib[j]*zt[j]
+		cn[j] = f[j]*c[j] + i[j]*zt[j]
 	}
+	copy(og, gate(gateO))
+}
+
+// headT returns the output weights transposed, [K, H] row-major, so that
+// each intensity's pre-activation is one dot product.
+func (m *Model) headT() []float64 {
+	H, K := m.cfg.HiddenSize, m.k
+	wT := make([]float64, K*H)
+	for d := 0; d < H; d++ {
+		for k := 0; k < K; k++ {
+			wT[k*H+d] = m.wout.Value[d*K+k]
+		}
+	}
+	return wT
 }
 
 // linearHead writes h·W + b into out.
@@ -104,9 +120,10 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
 	return func(yield func(int, predict.Next) bool) {
 		s := m.initialState()
+		wT := m.headT()
 		prev := seq.Start
 		for i := 0; ; i++ {
-			if !yield(i, m.lawAfter(s)) || i == seq.Len() {
+			if !yield(i, m.lawWith(s, wT)) || i == seq.Len() {
 				return
 			}
 			s = m.advance(s, seq.Types[i], seq.Times[i]-prev)
@@ -116,9 +133,13 @@ func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
 }
 
 // lawAfter is the next-event law after the state s (not modified).
-func (m *Model) lawAfter(s state) *next {
+func (m *Model) lawAfter(s state) *next { return m.lawWith(s, m.headT()) }
+
+// lawWith is lawAfter given headT's transposed output weights (shared, not
+// modified).
+func (m *Model) lawWith(s state, wT []float64) *next {
 	H := m.cfg.HiddenSize
-	n := &next{m: m, s: s, c: make([]float64, H), h: make([]float64, H), beta: make([]float64, m.k)}
+	n := &next{m: m, s: s, wT: wT, c: make([]float64, H), h: make([]float64, H), beta: make([]float64, m.k)}
 	for k, lb := range m.logBeta.Value {
 		n.beta[k] = math.Exp(lb)
 	}
@@ -128,6 +149,7 @@ func (m *Model) lawAfter(s state) *next {
 type next struct {
 	m          *Model
 	s          state
+	wT         []float64 // output weights, [K, H]
 	c, h, beta []float64
 }
 
@@ -152,9 +174,8 @@ func (n *next) Intensities(dt float64, out []float64) {
 	for j, o := range og {
 		h[j] *= o
 	}
-	m.linearHead(h, out)
 	for k, b := range n.beta {
-		out[k] *= b
+		out[k] = b * (m.bout.Value[k] + floats.Dot(n.wT[k*H:(k+1)*H], h))
 	}
 	vecmath.Softplus(out, out)
 	for k, b := range n.beta {

@@ -45,3 +45,25 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 	b.ReportMetric(float64(B*L)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkIntensities is one evaluation of NextAfter's intensity at
+// offsets spread over [0, 1.5] (mostly the Steps-step rule, some on the
+// MaxStep grid) for the default ODETPP (hidden 32) with K=10.
+func BenchmarkIntensities(b *testing.B) {
+	const K = 10
+	m, err := New(Config{}, K, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	randomise(m, 5, 0.5)
+	sq := data.Sequence{Times: []float64{0.3, 0.5, 1.1}, Types: []int{1, 4, 2}, End: 2}
+	out := make([]float64, K)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		nx := m.NextAfter(&sq, 3)
+		for j := 0; j < 64; j++ {
+			nx.Intensities(1.5*float64(j)/64, out)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(64*b.N), "ns/eval")
+}

@@ -446,8 +446,11 @@ func TestNextAfter(t *testing.T) {
 		}
 		h := make([]float64, m.cfg.HiddenSize)
 		m.solve(st, dt, h, m.newScratch())
-		out := make([]float64, m.k)
-		m.head(h, out)
+		out, beta := make([]float64, m.k), make([]float64, m.k)
+		for k, v := range m.logBeta.Value {
+			beta[k] = math.Exp(v)
+		}
+		m.head(h, beta, out)
 		return out
 	}
 	reftest.CheckNextAfterCache(t, m, s, fresh, func() { m.wout.Value[0] += 0.5 }, func(q data.Sequence) float64 {

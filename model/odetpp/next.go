@@ -71,10 +71,16 @@ func affine(w, b, x, out []float64, n int) {
 
 // rk4 advances dst in place by one classical RK4 step of size s.
 func (m *Model) rk4(dst []float64, s float64, sc *scratch) {
-	y := sc.y
 	m.field(dst, sc.k1, sc)
+	m.rk4From(dst, s, sc.k1, sc)
+}
+
+// rk4From is rk4 with the first slope k1 = f(dst) given (k1 is read
+// before dst changes and may be sc.k1 or a cached copy).
+func (m *Model) rk4From(dst []float64, s float64, k1 []float64, sc *scratch) {
+	y := sc.y
 	for j := range y {
-		y[j] = dst[j] + s/2*sc.k1[j]
+		y[j] = dst[j] + s/2*k1[j]
 	}
 	m.field(y, sc.k2, sc)
 	for j := range y {
@@ -86,7 +92,7 @@ func (m *Model) rk4(dst []float64, s float64, sc *scratch) {
 	}
 	m.field(y, sc.k4, sc)
 	for j := range dst {
-		dst[j] += s / 6 * (sc.k1[j] + 2*sc.k2[j] + 2*sc.k3[j] + sc.k4[j])
+		dst[j] += s / 6 * (k1[j] + 2*sc.k2[j] + 2*sc.k3[j] + sc.k4[j])
 	}
 }
 
@@ -94,7 +100,8 @@ func (m *Model) rk4(dst []float64, s float64, sc *scratch) {
 // Config.stepSizes(dt), the discretisation of the likelihood.
 func (m *Model) solve(h state, dt float64, dst []float64, sc *scratch) {
 	copy(dst, h)
-	for _, s := range m.cfg.stepSizes(dt, sc.sizes[:0]) {
+	sc.sizes = m.cfg.stepSizes(dt, sc.sizes[:0])
+	for _, s := range sc.sizes {
 		m.rk4(dst, s, sc)
 	}
 }
@@ -124,19 +131,31 @@ func (m *Model) initialState() state { return append(state(nil), m.h0.Value...) 
 // concurrent use while the parameters do not change.
 func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	s := m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance)
-	return &next{m: m, s: s, h: make([]float64, m.cfg.HiddenSize), sc: m.newScratch()}
+	beta := make([]float64, m.k)
+	for k, v := range m.logBeta.Value {
+		beta[k] = math.Exp(v)
+	}
+	return &next{m: m, s: s, h: make([]float64, m.cfg.HiddenSize), sc: m.newScratch(), beta: beta}
 }
 
 // next evaluates the discretised intensity after one history. Offsets past
 // Steps·MaxStep reuse the states on the MaxStep grid, computed once
 // (grid[j] is the state j grid steps after the last event), so each
-// evaluation costs at most Steps RK4 steps after the first.
+// evaluation costs at most Steps RK4 steps after the first. The first
+// slope of the first step from a fixed state is the same for every
+// offset, so it is computed once too (k1 for the last event's state,
+// gridK1[j] = f(grid[j])): an evaluation costs 4·Steps − 1 field
+// evaluations on the Steps-step rule and 3 on the grid, with results
+// identical to solving afresh.
 type next struct {
-	m    *Model
-	s    state
-	h    []float64
-	sc   *scratch
-	grid [][]float64
+	m      *Model
+	s      state
+	h      []float64
+	sc     *scratch
+	beta   []float64 // exp(s_k)
+	k1     []float64
+	grid   [][]float64
+	gridK1 [][]float64
 }
 
 func (n *next) NumTypes() int { return n.m.k }
@@ -145,33 +164,50 @@ func (n *next) NumTypes() int { return n.m.k }
 func (n *next) Intensities(dt float64, out []float64) {
 	m := n.m
 	c := m.cfg
+	if n.k1 == nil {
+		n.k1 = make([]float64, c.HiddenSize)
+		m.field(n.s, n.k1, n.sc)
+	}
 	if !(dt > float64(c.Steps)*c.MaxStep) {
-		m.solve(n.s, dt, n.h, n.sc)
-		m.head(n.h, out)
+		// the Steps-step rule of solve, the first slope from the cache
+		copy(n.h, n.s)
+		n.sc.sizes = c.stepSizes(dt, n.sc.sizes[:0])
+		for q, s := range n.sc.sizes {
+			if q == 0 {
+				m.rk4From(n.h, s, n.k1, n.sc)
+			} else {
+				m.rk4(n.h, s, n.sc)
+			}
+		}
+		m.head(n.h, n.beta, out)
 		return
 	}
 	k, r := gridSplit(dt, c.MaxStep)
 	if n.grid == nil {
 		n.grid = [][]float64{append([]float64(nil), n.s...)}
+		n.gridK1 = [][]float64{n.k1}
 	}
 	for len(n.grid) <= k {
-		g := append([]float64(nil), n.grid[len(n.grid)-1]...)
-		m.rk4(g, c.MaxStep, n.sc)
+		last := len(n.grid) - 1
+		g := append([]float64(nil), n.grid[last]...)
+		m.rk4From(g, c.MaxStep, n.gridK1[last], n.sc)
+		gk := make([]float64, c.HiddenSize)
+		m.field(g, gk, n.sc)
 		n.grid = append(n.grid, g)
+		n.gridK1 = append(n.gridK1, gk)
 	}
 	copy(n.h, n.grid[k])
 	if r > 0 {
-		m.rk4(n.h, r, n.sc)
+		m.rk4From(n.h, r, n.gridK1[k], n.sc)
 	}
-	m.head(n.h, out)
+	m.head(n.h, n.beta, out)
 }
 
-// head writes softplus_β(h·W + b) into out.
-func (m *Model) head(h, out []float64) {
+// head writes softplus_β(h·W + b) into out, with beta[k] = exp(s_k).
+func (m *Model) head(h, beta, out []float64) {
 	affine(m.wout.Value, m.bout.Value, h, out, m.k)
 	for k, z := range out {
-		beta := math.Exp(m.logBeta.Value[k])
-		out[k] = engine.Softplus(beta*z) / beta
+		out[k] = engine.Softplus(beta[k]*z) / beta[k]
 	}
 }
 

@@ -212,8 +212,20 @@ type Model struct {
 }
 
 // New returns an ODETPP for numTypes event types with parameters drawn
-// from seed: Xavier-uniform matrices, embeddings and output weights, zero
-// biases and initial state, ρ = 2, β = 1.
+// from seed: Xavier-uniform W₁, W₂, embeddings and output weights, zero
+// W_g, biases and initial state, ρ = 2, β = 1.
+//
+// W_g starts at 0 so that an untrained jump tanh(e_k) depends on the
+// event's type only. With a Xavier W_g the history term h·W_g (standard
+// deviation about 0.7 at hidden size 32) swamps the embedding (|e| ≤ 0.38),
+// the state hardly tells which type just occurred, and training sits on a
+// plateau where the mark part of the likelihood equals the marginal type
+// distribution's (on Taxi, whose types are well predicted by the previous
+// type, dev mark LL/event −1.1 for 10 or more epochs, and dev LL/event
+// +0.11..+0.24 after 20 epochs depending on the seed; with W_g = 0 it
+// leaves the plateau in the first 2 epochs and reaches +0.48..+0.56). The
+// gradient of W_g at 0 is not 0 (it is h ⊗ the jump's input gradient), so
+// W_g is still learned.
 func New(cfg Config, numTypes int, seed uint64) (*Model, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -228,7 +240,7 @@ func New(cfg Config, numTypes int, seed uint64) (*Model, error) {
 	engine.InitXavier(m.w1, H, H, rng)
 	engine.InitXavier(m.w2, H, H, rng)
 	engine.InitXavier(m.emb, K, H, rng)
-	engine.InitXavier(m.wg, H, H, rng)
+	// W_g starts at 0 (newShell's zeros): see New's documentation.
 	engine.InitXavier(m.wout, H, K, rng)
 	engine.InitConst(m.relax, math.Log(math.E-1)) // softplus⁻¹(1)
 	return m, nil
