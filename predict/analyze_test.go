@@ -402,3 +402,35 @@ func TestOverflowingFirstPanelIsRefined(t *testing.T) {
 		t.Errorf("P(mark 0) = %v, want 1", pr.MarkProbs[0])
 	}
 }
+
+// stepBrk is step with its jump declared as a breakpoint.
+type stepBrk struct{ step }
+
+func (s *stepBrk) NextBreak(dt float64) float64 {
+	if dt < s.t0 {
+		return s.t0
+	}
+	return math.Inf(1)
+}
+
+// TestBreakpointsEndPanels: a Next that declares its jump as a breakpoint
+// gets panels that end there, so the quadrature is exact to rounding on
+// each smooth piece, with a fraction of the evaluations the halving needs.
+func TestBreakpointsEndPanels(t *testing.T) {
+	plain, err := Analyze(&step{1, 5, 2.3}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	brk, err := Analyze(&stepBrk{step{1, 5, 2.3}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := 1 - math.Exp(-2.3) + math.Exp(-2.3)/5
+	near(t, "mean with breakpoint", brk.Mean, mean, 1e-13)
+	near(t, "median with breakpoint", brk.Median, math.Ln2, 1e-13)
+	near(t, "P(mark 0) with breakpoint", brk.MarkProbs[0], 0.5, 1e-13)
+	if brk.Evals*5 > plain.Evals {
+		t.Errorf("%d evaluations with the breakpoint, %d without: want at least 5× fewer", brk.Evals, plain.Evals)
+	}
+	t.Logf("evaluations: %d with the breakpoint, %d without", brk.Evals, plain.Evals)
+}

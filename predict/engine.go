@@ -98,8 +98,9 @@ type engine struct {
 	h0    float64
 	maxH  float64
 
-	closed   ClosedForm // n's closed form, if it has one
-	prepared bool       // prepare has run (mode, h0, maxH set)
+	closed   ClosedForm   // n's closed form, if it has one
+	brk      Breakpointed // n's breakpoints, if it has them
+	prepared bool         // prepare has run (mode, h0, maxH set)
 }
 
 func newEngine(n Next, o Options) (*engine, error) {
@@ -141,6 +142,7 @@ func (e *engine) reset(n Next, o Options) error {
 		e.scr = buf[(nK+1)*k:]
 	}
 	*e = engine{n: n, k: k, o: o, lam: e.lam, mass: e.mass, scr: e.scr}
+	e.brk, _ = n.(Breakpointed)
 	if cf, ok := n.(ClosedForm); ok {
 		e.closed = cf
 		return nil
@@ -376,27 +378,39 @@ func (e *engine) march(withMass bool, visit func(p *panel) (stop bool)) (end flo
 		if t >= e.maxH {
 			return t, lam, true, nil
 		}
-		p, err := e.evalPanel(t, h, lam, withMass)
+		// A panel ends at the next breakpoint of a Breakpointed Next
+		// (the planned width h is kept for the panels after it).
+		w, next := h, t+h
+		if e.brk != nil {
+			if b := e.brk.NextBreak(t); b > t && b < next {
+				w, next = b-t, b
+			}
+		}
+		p, err := e.evalPanel(t, w, lam, withMass)
 		if err != nil {
 			return t, lam, false, err
 		}
 		r := e.ratio(&p, withMass)
-		if !(r <= 1) && h > 1e-13*math.Max(t, e.h0) { // NaN (overflowed panel) too
-			h /= 2
+		if !(r <= 1) && w > 1e-13*math.Max(t, e.h0) { // NaN (overflowed panel) too
+			h = w / 2
 			continue
 		}
 		if p.lamB < lam {
 			p.lamB = lam // Λ is non-decreasing; guard rounding
 		}
 		if visit(&p) {
-			return t + h, p.lamB, false, nil
+			return next, p.lamB, false, nil
 		}
-		t += h
+		t = next
 		lam = p.lamB
 		if withMass && math.Exp(-lam) <= e.o.TailTol {
 			return t, lam, false, nil
 		}
-		h *= stepFactor(r, 0.5, 4)
+		if f := stepFactor(r, 0.5, 4); w < h {
+			h = max(h, w*f) // cut at a breakpoint: keep the planned width
+		} else {
+			h = w * f
+		}
 	}
 }
 

@@ -97,6 +97,18 @@ type MeanDensity interface {
 	Mean() float64
 }
 
+// Breakpointed is implemented by a Next whose intensity is smooth except
+// at known offsets, such as the grid of an ODE solver whose step sizes
+// change there (kinks) or a piecewise-defined intensity (jumps):
+// NextBreak(dt) returns the smallest breakpoint strictly greater than dt
+// (+Inf when there is none). The quadrature ends its panels at the
+// breakpoints, so that no panel straddles one; an integrand that is smooth
+// on each panel needs far fewer panels than one whose kinks the error
+// control has to resolve by halving.
+type Breakpointed interface {
+	NextBreak(dt float64) float64
+}
+
 // ClosedForm is implemented by a Next whose one-step summary is known in
 // closed form (RMTPP's exponential intensity with time-independent marks,
 // for instance): Analyze then takes the prediction from Closed instead of

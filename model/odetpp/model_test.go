@@ -526,3 +526,36 @@ func TestChunking(t *testing.T) {
 		return m, m.run.Chunks
 	})
 }
+
+// TestNextBreakIsTheStepRuleKinks: NextBreak returns the next offset where
+// stepSizes changes its rule or its number of full steps, and the
+// intensity is continuous there.
+func TestNextBreakIsTheStepRuleKinks(t *testing.T) {
+	m := newTest(t, Config{HiddenSize: 4, Steps: 3, MaxStep: 0.25}, 2)
+	n := m.NextAfter(&data.Sequence{}, 0).(*next)
+	for _, tc := range []struct{ dt, want float64 }{
+		{0, 0.75}, {0.3, 0.75}, {0.75, 1}, {0.76, 1}, {0.999, 1}, {1, 1.25}, {2.6, 2.75},
+		{maxGridSteps*0.25 - 0.1, maxGridSteps * 0.25}, {maxGridSteps * 0.25, math.Inf(1)},
+	} {
+		if got := n.NextBreak(tc.dt); got != tc.want {
+			t.Errorf("NextBreak(%g) = %g, want %g", tc.dt, got, tc.want)
+		}
+	}
+	// The number of full steps changes exactly at the breaks.
+	count := func(d float64) int { return len(m.cfg.stepSizes(d, nil)) }
+	for b := n.NextBreak(0); b < 3; b = n.NextBreak(b) {
+		if count(b-1e-9) == count(b+1e-9) && b > 0.75 {
+			t.Errorf("no change of the step rule at the break %g", b)
+		}
+	}
+	a, c := make([]float64, 2), make([]float64, 2)
+	for _, b := range []float64{0.75, 1, 1.25, 2.5} {
+		n.Intensities(b-1e-9, a)
+		n.Intensities(b+1e-9, c)
+		for k := range a {
+			if math.Abs(a[k]-c[k]) > 1e-7*a[k] {
+				t.Errorf("λ_%d jumps at the break %g: %g, %g", k, b, a[k], c[k])
+			}
+		}
+	}
+}

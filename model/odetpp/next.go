@@ -8,6 +8,7 @@ import (
 
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/internal/vecmath"
 	"github.com/gotpp/gotpp/predict"
 )
 
@@ -20,15 +21,16 @@ type state []float64
 // change: NextAfter and advance make a new one per call).
 type scratch struct {
 	a, k1, k2, k3, k4, y []float64
+	th                   []float64 // tanh(h) inside field
 	rho                  []float64
 	sizes                []float64
 }
 
 func (m *Model) newScratch() *scratch {
 	H := m.cfg.HiddenSize
-	buf := make([]float64, 7*H)
+	buf := make([]float64, 8*H)
 	vec := func(i int) []float64 { return buf[i*H : (i+1)*H : (i+1)*H] }
-	sc := &scratch{a: vec(0), k1: vec(1), k2: vec(2), k3: vec(3), k4: vec(4), y: vec(5), rho: vec(6)}
+	sc := &scratch{a: vec(0), k1: vec(1), k2: vec(2), k3: vec(3), k4: vec(4), y: vec(5), rho: vec(6), th: vec(7)}
 	for j, v := range m.relax.Value[:H] {
 		sc.rho[j] = 1 + engine.Softplus(v)
 	}
@@ -43,15 +45,15 @@ func (m *Model) field(h, out []float64, sc *scratch) {
 	a := sc.a[:H]
 	copy(a, m.b1.Value)
 	impl.Dgemv(blas.Trans, H, H, 1, m.w1.Value, H, h, 1, 1, a, 1)
-	for j, v := range a {
-		a[j] = math.Tanh(v)
-	}
+	vecmath.Tanh(a, a)
 	out = out[:H]
 	copy(out, m.b2.Value)
 	impl.Dgemv(blas.Trans, H, H, 1, m.w2.Value, H, a, 1, 1, out, 1)
-	h, rho := h[:H], sc.rho[:H]
+	vecmath.Tanh(out, out)
+	th, rho := sc.th[:H], sc.rho[:H]
+	vecmath.Tanh(th, h[:H])
 	for j, v := range out {
-		out[j] = math.Tanh(v) - rho[j]*math.Tanh(h[j])
+		out[j] = v - rho[j]*th[j]
 	}
 }
 
@@ -160,6 +162,27 @@ type next struct {
 
 func (n *next) NumTypes() int { return n.m.k }
 
+// NextBreak implements predict.Breakpointed. The discretised intensity is
+// smooth in dt on (0, Steps·MaxStep] (Steps equal steps) and on each grid
+// cell (j·MaxStep, (j+1)·MaxStep] beyond (j full steps and a remainder),
+// with kinks where the step rule changes: at j·MaxStep for Steps <= j <=
+// maxGridSteps (after the last one the remainder step just grows).
+func (n *next) NextBreak(dt float64) float64 {
+	c := n.m.cfg
+	j := math.Floor(dt/c.MaxStep) + 1
+	if b := (j - 1) * c.MaxStep; b > dt { // rounding of the division
+		j--
+	}
+	j = max(j, float64(c.Steps))
+	for j*c.MaxStep <= dt {
+		j++
+	}
+	if j > maxGridSteps {
+		return math.Inf(1)
+	}
+	return j * c.MaxStep
+}
+
 // Intensities writes λ_k(t_last + dt) into out.
 func (n *next) Intensities(dt float64, out []float64) {
 	m := n.m
@@ -220,3 +243,5 @@ func (m *Model) fingerprint() uint64 {
 	}
 	return predict.Fingerprint(vals...)
 }
+
+var _ predict.Breakpointed = (*next)(nil)
