@@ -103,20 +103,28 @@ func (e *engine) analyze() (Prediction, error) {
 	pr.MarkProbs = make([]float64, e.k)
 	var panels []panel
 	var mean, tf, errMean, errProb float64
+	var died tailWatch
 	end, lamEnd, atMax, err := e.march(true, func(p *panel) bool {
 		panels = append(panels, *p)
 		mean += p.intS
 		tf += p.intTF
 		errMean += p.errS
 		errProb += p.errM + p.errLam*math.Exp(-p.lamA)
+		dm := 0.0
 		for k := range pr.MarkProbs {
 			pr.MarkProbs[k] += e.mass[k]
+			dm += e.mass[k]
+		}
+		if rest, ok := died.add(p, dm, tf, e.o.TailTol); ok {
+			errProb += rest
+			return true
 		}
 		return false
 	})
 	if err != nil {
 		return pr, err
 	}
+	atMax = atMax || died.stopped
 	tail := math.Exp(-lamEnd)
 	pr.Horizon = end
 	pr.TailMass = tail
@@ -164,6 +172,59 @@ func (e *engine) analyze() (Prediction, error) {
 	pr.Mark = pr.TopK[0]
 	pr.Evals = e.evals
 	return pr, nil
+}
+
+// tailWatch stops the walk of a law whose intensity has died out (a
+// defective law: Λ(∞) < ∞), which would otherwise be walked to
+// Options.MaxHorizon: once three consecutive panels (each at least as wide
+// as the one before) have each added at most half of what the previous one
+// added to Λ, to the mark probabilities and to ∫t·f, the rest of each is
+// extrapolated geometrically (the last increment times q/(1−q), q the
+// largest of the last ratios); the walk stops when the extrapolated rest of
+// Λ is below TailTol (so S(∞) is known to relative TailTol), that of the
+// probabilities below TailTol and that of ∫t·f below TailTol times what was
+// accumulated. The extrapolated probability is added to ErrEst. A law
+// whose increments do not shrink that way (a proper law, or one with a
+// heavy tail) is walked as before.
+type tailWatch struct {
+	prevLam, prevM, prevTF, prevW float64
+	run                           int // consecutive halving panels
+	q                             float64
+	stopped                       bool
+}
+
+func (w *tailWatch) add(p *panel, dm, tf, tol float64) (rest float64, stop bool) {
+	dLam, dTF := p.lamB-p.lamA, p.intTF
+	shrinks := w.prevW > 0 && p.h >= w.prevW && dLam <= w.prevLam/2 && dm <= w.prevM/2 && dTF <= w.prevTF/2
+	if shrinks {
+		q := 0.0
+		if w.prevLam > 0 {
+			q = max(q, dLam/w.prevLam)
+		}
+		if w.prevM > 0 {
+			q = max(q, dm/w.prevM)
+		}
+		if w.prevTF > 0 {
+			q = max(q, dTF/w.prevTF)
+		}
+		if w.run == 0 {
+			w.q = q
+		}
+		w.q = max(w.q, q)
+		w.run++
+	} else {
+		w.run, w.q = 0, 0
+	}
+	w.prevLam, w.prevM, w.prevTF, w.prevW = dLam, dm, dTF, p.h
+	if w.run < 3 {
+		return 0, false
+	}
+	g := w.q / (1 - w.q)
+	if dLam*g <= tol && dm*g <= tol && dTF*g <= tol*tf {
+		w.stopped = true
+		return dm * g, true
+	}
+	return 0, false
 }
 
 // analyzeClosed is Analyze for a proper density with a closed-form mean:

@@ -434,3 +434,46 @@ func TestBreakpointsEndPanels(t *testing.T) {
 	}
 	t.Logf("evaluations: %d with the breakpoint, %d without", brk.Evals, plain.Evals)
 }
+
+// dying has λ(t) = a·e^{−c·t} split evenly over two marks: Λ(∞) = a/c, a
+// defective law with P(no event) = e^{−a/c}.
+type dying struct{ a, c float64 }
+
+func (d *dying) NumTypes() int { return 2 }
+func (d *dying) Intensities(dt float64, out []float64) {
+	v := d.a * math.Exp(-d.c*dt)
+	out[0], out[1] = v/2, v/2
+}
+
+// TestDeadIntensityStopsEarly: a law whose intensity dies out is not
+// walked to MaxHorizon (1e12/λ(0+)): the walk stops once the geometric
+// extrapolation of the remaining Λ, mass and ∫t·f is negligible, and the
+// tail mass, mark probabilities and conditional mean are still right.
+func TestDeadIntensityStopsEarly(t *testing.T) {
+	for _, d := range []*dying{{1, 1}, {3, 0.5}, {0.2, 2}} {
+		pr, err := Analyze(d, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := d.a / d.c
+		tail := math.Exp(-b)
+		if !pr.Defective || math.Abs(pr.TailMass-tail) > 1e-9*tail {
+			t.Errorf("a=%g c=%g: defective %v, tail mass %.12g, want %.12g", d.a, d.c, pr.Defective, pr.TailMass, tail)
+		}
+		near(t, "P(mark 0)", pr.MarkProbs[0], (1-tail)/2, 1e-9)
+		// E[Δt | event] = ∫ t·λ(t)·S(t) dt / (1 − e^{−B}) on a fine grid.
+		f := func(x float64) float64 {
+			return x * d.a * math.Exp(-d.c*x) * math.Exp(-b*(1-math.Exp(-d.c*x)))
+		}
+		num := 0.0
+		for lo := 0.0; lo < 80/d.c; lo += 0.05 / d.c {
+			num += quad.Fixed(f, lo, lo+0.05/d.c, 20, nil, 0)
+		}
+		want := num / (1 - tail)
+		near(t, "mean given event", pr.MeanGivenEvent, want, 1e-8*want)
+		if pr.Evals > 400 || pr.Horizon > 1e3/d.c {
+			t.Errorf("a=%g c=%g: %d evaluations, horizon %g: the walk did not stop early", d.a, d.c, pr.Evals, pr.Horizon)
+		}
+		t.Logf("a=%g c=%g: %d evaluations, horizon %.3g", d.a, d.c, pr.Evals, pr.Horizon)
+	}
+}
