@@ -2,7 +2,8 @@ package engine
 
 import (
 	"fmt"
-	"math"
+
+	"github.com/gotpp/gotpp/internal/vecmath"
 )
 
 // The continuous-time LSTM of the neural Hawkes process (Mei & Eisner 2017)
@@ -41,14 +42,14 @@ func (t *Tape) CTDecay(c, cbar, delta, dt *Tensor, rowMask []float64) *Tensor {
 			continue
 		}
 		cr, br, dr := c.Data[b*H:(b+1)*H], cbar.Data[b*H:(b+1)*H], delta.Data[b*H:(b+1)*H]
+		eb := e[b*G*H : (b+1)*G*H]
+		ctExpArgs(eb, dr, dt.Data[b*G:(b+1)*G])
+		vecmath.Exp(eb, eb)
 		for g := 0; g < G; g++ {
-			s := dt.Data[b*G+g]
-			k := (b*G + g) * H
-			o, er := out.Data[k:k+H], e[k:k+H]
+			k := g * H
+			o, er := out.Data[b*G*H+k:b*G*H+k+H], eb[k:k+H]
 			for j := range o {
-				x := math.Exp(-dr[j] * s)
-				er[j] = x
-				o[j] = br[j] + (cr[j]-br[j])*x
+				o[j] = br[j] + (cr[j]-br[j])*er[j]
 			}
 		}
 	}
@@ -71,21 +72,37 @@ func (t *Tape) CTHidden(c, cbar, delta, o, dt *Tensor, rowMask []float64) *Tenso
 			continue
 		}
 		cr, br, dr, or := c.Data[b*H:(b+1)*H], cbar.Data[b*H:(b+1)*H], delta.Data[b*H:(b+1)*H], o.Data[b*H:(b+1)*H]
+		eb, tb, ob := e[b*G*H:(b+1)*G*H], tc[b*G*H:(b+1)*G*H], out.Data[b*G*H:(b+1)*G*H]
+		ctExpArgs(eb, dr, dt.Data[b*G:(b+1)*G])
+		vecmath.Exp(eb, eb)
 		for g := 0; g < G; g++ {
-			s := dt.Data[b*G+g]
-			k := (b*G + g) * H
-			ou, er, tr := out.Data[k:k+H], e[k:k+H], tc[k:k+H]
+			er, tr := eb[g*H:(g+1)*H], tb[g*H:(g+1)*H]
+			for j := range tr {
+				tr[j] = br[j] + (cr[j]-br[j])*er[j] // c(t)
+			}
+		}
+		vecmath.Tanh(tb, tb)
+		for g := 0; g < G; g++ {
+			ou, tr := ob[g*H:(g+1)*H], tb[g*H:(g+1)*H]
 			for j := range ou {
-				x := math.Exp(-dr[j] * s)
-				er[j] = x
-				th := math.Tanh(br[j] + (cr[j]-br[j])*x)
-				tr[j] = th
-				ou[j] = or[j] * th
+				ou[j] = or[j] * tr[j]
 			}
 		}
 	}
 	t.record(&Node{kind: opCTHidden, Out: [4]*Tensor{out}, In: [6]*Tensor{c, cbar, delta, dt, o}, Floats: rowMask, Cache: cache})
 	return out
+}
+
+// ctExpArgs fills dst ([G, H], one batch row) with the exponents −δ_j·Δt_g
+// of the decay, to be passed through vecmath.Exp in one call.
+func ctExpArgs(dst, dr, dts []float64) {
+	H := len(dr)
+	for g, s := range dts {
+		d := dst[g*H : (g+1)*H]
+		for j := range d {
+			d[j] = -dr[j] * s
+		}
+	}
 }
 
 func backwardCT(t *Tape, n *Node) {
@@ -95,40 +112,62 @@ func backwardCT(t *Tape, n *Node) {
 	hidden := n.kind == opCTHidden
 	nn := B * G * H
 	e := n.Cache[:nn]
-	var tc []float64
+	var tc, gc []float64
 	if hidden {
 		tc = n.Cache[nn:]
+		gc = t.floatsRaw(H) // gradient of c(t) for one time point
+	}
+	row := func(x []float64, b int) []float64 {
+		if x == nil {
+			return nil
+		}
+		return x[b*H : (b+1)*H]
 	}
 	for b := 0; b < B; b++ {
 		if n.Floats != nil && n.Floats[b] == 0 {
 			continue
 		}
 		cr, br, dr := c.Data[b*H:(b+1)*H], cbar.Data[b*H:(b+1)*H], delta.Data[b*H:(b+1)*H]
+		cg, bg, dg := row(c.Grad, b), row(cbar.Grad, b), row(delta.Grad, b)
+		var or, og []float64
+		if hidden {
+			or, og = o.Data[b*H:(b+1)*H], row(o.Grad, b)
+		}
 		for g := 0; g < G; g++ {
 			s := dt.Data[b*G+g]
 			k := (b*G + g) * H
 			gr, er := out.Grad[k:k+H], e[k:k+H]
+			if hidden {
+				tr := tc[k : k+H]
+				if og != nil {
+					for j, gv := range gr {
+						og[j] += gv * tr[j]
+					}
+				}
+				for j, gv := range gr {
+					th := tr[j]
+					gc[j] = gv * (or[j] * (1 - th*th))
+				}
+				gr = gc
+			}
 			gdt := 0.0
 			for j, gv := range gr {
-				if hidden {
-					th := tc[k+j]
-					if o.Grad != nil {
-						o.Grad[b*H+j] += gv * th
-					}
-					gv *= o.Data[b*H+j] * (1 - th*th) // now the gradient of c(t)
-				}
 				x := er[j]
-				d := cr[j] - br[j]
-				if c.Grad != nil {
-					c.Grad[b*H+j] += gv * x
+				u := gv * (cr[j] - br[j]) * x
+				if dg != nil {
+					dg[j] -= u * s
 				}
-				if cbar.Grad != nil {
-					cbar.Grad[b*H+j] += gv * (1 - x)
+				gdt -= u * dr[j]
+			}
+			if cg != nil {
+				for j, gv := range gr {
+					cg[j] += gv * er[j]
 				}
-				if delta.Grad != nil {
-					delta.Grad[b*H+j] -= gv * d * x * s
+			}
+			if bg != nil {
+				for j, gv := range gr {
+					bg[j] += gv * (1 - er[j])
 				}
-				gdt -= gv * d * x * dr[j]
 			}
 			if dt.Grad != nil {
 				dt.Grad[b*G+g] += gdt

@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/gotpp/gotpp/internal/vecmath"
 )
 
 // IntensityLL describes one call of Tape.SoftplusIntensityLL: a linear
@@ -40,13 +42,15 @@ type IntensityStats struct {
 	NumEvents int     // number of scored events
 }
 
-// intensityCache is what the backward pass of SoftplusIntensityLL needs;
-// everything lives in the tape's arena.
-type intensityCache struct {
-	evRows, qRows []int     // active rows
-	xe, xq        []float64 // gathered hidden states [nE, D], [nQ, D]
-	ze, zq        []float64 // pre-activations [nE, K], [nQ, K]
-}
+// The node of SoftplusIntensityLL keeps, in one arena slice (Cache):
+//
+//	beta [K] | xe [nE, D] | xq [nQ, D] | ev [nE, 2] | aq [nQ, K] | spq [nQ, K] | sgq [nQ, K]
+//
+// with xe, xq the gathered hidden states of the scored events and of the
+// active nodes, ev the scaled pre-activation x = β_k·z_k of each event's
+// type and sigmoid(x)/softplus(x) there, and aq = β·z, softplus(aq) and
+// sigmoid(aq) at the nodes. Ints holds nE, nQ, the event rows, the node
+// rows and the types.
 
 // SoftplusIntensityLL is the fused "softplus intensity head + log at the
 // events + integral at the quadrature nodes" op for a whole batch (see
@@ -58,38 +62,97 @@ func (t *Tape) SoftplusIntensityLL(a IntensityLL) *Tensor {
 		(a.B != nil && len(a.B.Data) != K) || (a.LogBeta != nil && len(a.LogBeta.Data) != K) {
 		panic(fmt.Sprintf("engine: SoftplusIntensityLL with HEv %v, %d types, HQ %v, %d weights, W %v", a.HEv.Shape(), len(a.Types), shapeOrNil(a.HQ), len(a.QW), a.W.Shape()))
 	}
-	beta := t.floatsRaw(K)
+	nE := 0
+	for _, k := range a.Types {
+		if k >= 0 {
+			nE++
+		}
+	}
+	nQ := 0
+	if a.HQ != nil {
+		for _, w := range a.QW {
+			if w != 0 {
+				nQ++
+			}
+		}
+	}
+	needGrad := t.NeedsGrad(a.HEv, a.HQ, a.W, a.B, a.LogBeta)
+	ints := t.ints.alloc(2+nE+nQ+len(a.Types), false)
+	ints[0], ints[1] = nE, nQ
+	evRows, qRows := ints[2:2+nE], ints[2+nE:2+nE+nQ]
+	copy(ints[2+nE+nQ:], a.Types)
+	cache := t.floatsRaw(K + nE*D + nQ*D + 2*nE + 3*nQ*K)
+	beta := cache[:K]
+	off := K
+	xe := cache[off : off+nE*D]
+	off += nE * D
+	xq := cache[off : off+nQ*D]
+	off += nQ * D
+	ev := cache[off : off+2*nE]
+	off += 2 * nE
+	aq := cache[off : off+nQ*K]
+	off += nQ * K
+	spq := cache[off : off+nQ*K]
+	off += nQ * K
+	sgq := cache[off : off+nQ*K]
+
 	for k := range beta {
 		beta[k] = 1
 		if a.LogBeta != nil {
 			beta[k] = math.Exp(a.LogBeta.Data[k])
 		}
 	}
-	var c intensityCache
-	c.evRows, c.xe, c.ze = t.headRows(a.HEv, a.W, a.B, func(i int) bool { return a.Types[i] >= 0 })
-	if a.HQ != nil {
-		c.qRows, c.xq, c.zq = t.headRows(a.HQ, a.W, a.B, func(i int) bool { return a.QW[i] != 0 })
+	// events: ae = β·z, softplus (and sigmoid for the gradient) of all K
+	ae := t.floatsRaw(nE * K)
+	headRows(a.HEv, a.W, a.B, func(i int) bool { return a.Types[i] >= 0 }, evRows, xe, ae)
+	scaleCols(ae, beta)
+	spe := t.floatsRaw(nE * K)
+	var sge []float64
+	if needGrad {
+		sge = t.floatsRaw(nE * K)
+		vecmath.SoftplusSigmoid(spe, sge, ae)
+	} else {
+		vecmath.Softplus(spe, ae)
 	}
 	var st IntensityStats
-	st.NumEvents = len(c.evRows)
-	for n, i := range c.evRows {
-		z := c.ze[n*K : (n+1)*K]
+	st.NumEvents = nE
+	for n, i := range evRows {
+		sp := spe[n*K : (n+1)*K]
 		k := a.Types[i]
 		if k >= K {
 			panic(fmt.Sprintf("engine: SoftplusIntensityLL type %d at row %d, K = %d", k, i, K))
 		}
-		st.EventLog += LogSoftplus(beta[k]*z[k]) - math.Log(beta[k])
+		x := ae[n*K+k]
+		if x < -700 { // log softplus(x) = x and sigmoid/softplus = 1 to double precision
+			st.EventLog += x - math.Log(beta[k])
+			ev[2*n], ev[2*n+1] = x, 1
+		} else {
+			st.EventLog += math.Log(sp[k]) - math.Log(beta[k])
+			ev[2*n] = x
+			if needGrad {
+				ev[2*n+1] = sge[n*K+k] / sp[k]
+			}
+		}
 		tot := 0.0
-		for j, v := range z {
-			tot += Softplus(beta[j]*v) / beta[j]
+		for j, v := range sp {
+			tot += v / beta[j]
 		}
 		st.TotalLog += math.Log(tot)
 	}
-	for n, i := range c.qRows {
-		z := c.zq[n*K : (n+1)*K]
+	// nodes
+	if nQ > 0 {
+		headRows(a.HQ, a.W, a.B, func(i int) bool { return a.QW[i] != 0 }, qRows, xq, aq)
+		scaleCols(aq, beta)
+		if needGrad {
+			vecmath.SoftplusSigmoid(spq, sgq, aq)
+		} else {
+			vecmath.Softplus(spq, aq)
+		}
+	}
+	for n, i := range qRows {
 		tot := 0.0
-		for j, v := range z {
-			tot += Softplus(beta[j]*v) / beta[j]
+		for j, v := range spq[n*K : (n+1)*K] {
+			tot += v / beta[j]
 		}
 		st.Integral += a.QW[i] * tot
 	}
@@ -98,23 +161,21 @@ func (t *Tape) SoftplusIntensityLL(a IntensityLL) *Tensor {
 	}
 	out := t.newTensor(sh0(), false)
 	out.Data[0] = st.EventLog - st.Integral
-	if t.NeedsGrad(a.HEv, a.HQ, a.W, a.B, a.LogBeta) {
-		// pack the cache into the node: ints = evRows ++ qRows ++ types,
-		// floats = QW; cache = beta ++ xe ++ xq ++ ze ++ zq
-		ints := t.ints.alloc(len(c.evRows)+len(c.qRows)+len(a.Types)+2, false)
-		ints[0], ints[1] = len(c.evRows), len(c.qRows)
-		copy(ints[2:], c.evRows)
-		copy(ints[2+len(c.evRows):], c.qRows)
-		copy(ints[2+len(c.evRows)+len(c.qRows):], a.Types)
-		cache := t.floatsRaw(K + len(c.xe) + len(c.xq) + len(c.ze) + len(c.zq))
-		off := copy(cache, beta)
-		off += copy(cache[off:], c.xe)
-		off += copy(cache[off:], c.xq)
-		off += copy(cache[off:], c.ze)
-		copy(cache[off:], c.zq)
+	if needGrad {
 		t.record(&Node{kind: opIntensityLL, Out: [4]*Tensor{out}, In: [6]*Tensor{a.HEv, a.HQ, a.W, a.B, a.LogBeta}, Ints: ints, Floats: a.QW, Cache: cache})
 	}
 	return out
+}
+
+// scaleCols multiplies every row of z ([·, len(beta)]) by beta elementwise.
+func scaleCols(z, beta []float64) {
+	K := len(beta)
+	for r := 0; r+K <= len(z); r += K {
+		zr := z[r : r+K]
+		for j, b := range beta {
+			zr[j] *= b
+		}
+	}
 }
 
 func shapeOrNil(x *Tensor) []int {
@@ -124,20 +185,12 @@ func shapeOrNil(x *Tensor) []int {
 	return x.Shape()
 }
 
-// headRows gathers the rows of h for which keep is true and returns them
-// with their pre-activations rows·W + b.
-func (t *Tape) headRows(h, w, b *Tensor, keep func(int) bool) (rows []int, x, z []float64) {
+// headRows gathers the rows of h for which keep is true into x and their
+// indices into rows (both sized by the caller for exactly those rows) and
+// sets z to their pre-activations rows·W + b.
+func headRows(h, w, b *Tensor, keep func(int) bool, rows []int, x, z []float64) {
 	R, D, K := h.Rows(), w.dims[0], w.dims[1]
 	n := 0
-	for i := 0; i < R; i++ {
-		if keep(i) {
-			n++
-		}
-	}
-	rows = t.ints.alloc(n, false)
-	x = t.floatsRaw(n * D)
-	z = t.floatsRaw(n * K)
-	n = 0
 	for i := 0; i < R; i++ {
 		if keep(i) {
 			rows[n] = i
@@ -153,7 +206,6 @@ func (t *Tape) headRows(h, w, b *Tensor, keep func(int) bool) (rows []int, x, z 
 		beta = 1
 	}
 	gemm(false, false, n, K, D, 1, x, w.Data, beta, z)
-	return rows, x, z
 }
 
 func backwardIntensityLL(t *Tape, n *Node) {
@@ -170,21 +222,24 @@ func backwardIntensityLL(t *Tape, n *Node) {
 	off += nE * D
 	xq := n.Cache[off : off+nQ*D]
 	off += nQ * D
-	ze := n.Cache[off : off+nE*K]
-	off += nE * K
-	zq := n.Cache[off : off+nQ*K]
+	ev := n.Cache[off : off+2*nE]
+	off += 2 * nE
+	aq := n.Cache[off : off+nQ*K]
+	off += nQ * K
+	spq := n.Cache[off : off+nQ*K]
+	off += nQ * K
+	sgq := n.Cache[off : off+nQ*K]
 
 	// gradients of the pre-activations
 	gze := t.Floats(nE * K)
-	gzq := t.Floats(nQ * K)
+	gzq := t.floatsRaw(nQ * K)
 	var glb []float64
 	if logBeta != nil && logBeta.Grad != nil {
 		glb = logBeta.Grad
 	}
 	for r, i := range evRows {
 		k := types[i]
-		x := beta[k] * ze[r*K+k]
-		ratio := SigmoidOverSoftplus(x)
+		x, ratio := ev[2*r], ev[2*r+1]
 		gze[r*K+k] = g * beta[k] * ratio
 		if glb != nil {
 			glb[k] += g * (x*ratio - 1)
@@ -192,12 +247,14 @@ func backwardIntensityLL(t *Tape, n *Node) {
 	}
 	for r, i := range qRows {
 		qw := n.Floats[i]
-		for k := 0; k < K; k++ {
-			x := beta[k] * zq[r*K+k]
-			s := Sigmoid(x)
-			gzq[r*K+k] = -g * qw * s
-			if glb != nil {
-				glb[k] -= g * qw * (x*s - Softplus(x)) / beta[k]
+		gr, sg := gzq[r*K:(r+1)*K], sgq[r*K:(r+1)*K]
+		for k, s := range sg {
+			gr[k] = -g * qw * s
+		}
+		if glb != nil {
+			x, sp := aq[r*K:(r+1)*K], spq[r*K:(r+1)*K]
+			for k, s := range sg {
+				glb[k] -= g * qw * (x[k]*s - sp[k]) / beta[k]
 			}
 		}
 	}
@@ -238,7 +295,7 @@ func backwardBuiltin(t *Tape, n *Node) {
 	case opAdd, opSub, opMul, opDiv:
 		backwardBinary(t, n)
 	case opScale, opAddScalar, opExp, opLog, opTanh, opSigmoid, opSoftplus, opReLU, opSquare:
-		backwardUnary(n)
+		backwardUnary(t, n)
 	case opMatMul, opBatchMatMul, opLinear:
 		backwardLinalg(n)
 	case opRNNCell:

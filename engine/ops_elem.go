@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/gotpp/gotpp/internal/vecmath"
 )
 
 type opKind uint8
@@ -345,25 +347,17 @@ func (t *Tape) unary(kind opKind, a *Tensor, s float64) *Tensor {
 			o[i] = v + s
 		}
 	case opExp:
-		for i, v := range x {
-			o[i] = math.Exp(v)
-		}
+		vecmath.Exp(o, x)
 	case opLog:
 		for i, v := range x {
 			o[i] = math.Log(v)
 		}
 	case opTanh:
-		for i, v := range x {
-			o[i] = math.Tanh(v)
-		}
+		vecmath.Tanh(o, x)
 	case opSigmoid:
-		for i, v := range x {
-			o[i] = Sigmoid(v)
-		}
+		vecmath.Sigmoid(o, x)
 	case opSoftplus:
-		for i, v := range x {
-			o[i] = Softplus(v)
-		}
+		vecmath.Softplus(o, x)
 	case opReLU:
 		for i, v := range x {
 			o[i] = max(v, 0)
@@ -377,7 +371,7 @@ func (t *Tape) unary(kind opKind, a *Tensor, s float64) *Tensor {
 	return out
 }
 
-func backwardUnary(n *Node) {
+func backwardUnary(t *Tape, n *Node) {
 	out, a := n.Out[0], n.In[0]
 	if a.Grad == nil {
 		return
@@ -411,8 +405,10 @@ func backwardUnary(n *Node) {
 			ga[i] += v * o[i] * (1 - o[i])
 		}
 	case opSoftplus:
+		s := t.floatsRaw(len(g)) // sigmoid(x), the derivative
+		vecmath.Sigmoid(s, x)
 		for i, v := range g {
-			ga[i] += v * Sigmoid(x[i])
+			ga[i] += v * s[i]
 		}
 	case opReLU:
 		for i, v := range g {

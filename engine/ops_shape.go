@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/gotpp/gotpp/internal/vecmath"
 )
 
 // Reshape returns a view of a with another shape of the same size. The view
@@ -238,9 +240,13 @@ func (t *Tape) LogSoftmax(a *Tensor) *Tensor {
 		for _, v := range x {
 			m = max(m, v)
 		}
+		for i, v := range x {
+			o[i] = v - m
+		}
+		vecmath.Exp(o, o)
 		s := 0.0
-		for _, v := range x {
-			s += math.Exp(v - m)
+		for _, e := range o {
+			s += e
 		}
 		lse := m + math.Log(s)
 		for i, v := range x {
@@ -263,10 +269,12 @@ func (t *Tape) Softmax(a *Tensor) *Tensor {
 		for _, v := range x {
 			m = max(m, v)
 		}
-		s := 0.0
 		for i, v := range x {
-			e := math.Exp(v - m)
-			o[i] = e
+			o[i] = v - m
+		}
+		vecmath.Exp(o, o)
+		s := 0.0
+		for _, e := range o {
 			s += e
 		}
 		inv := 1 / s
@@ -437,16 +445,18 @@ func backwardShapeReduce(t *Tape, n *Node) {
 			return
 		}
 		R, C := a.Rows(), a.Cols()
+		p := t.floatsRaw(R * C) // softmax = exp(out)
+		vecmath.Exp(p, out.Data[:R*C])
 		for r := 0; r < R; r++ {
 			gr := g[r*C : (r+1)*C]
-			o := out.Data[r*C : (r+1)*C]
+			pr := p[r*C : (r+1)*C]
 			s := 0.0
 			for _, v := range gr {
 				s += v
 			}
 			dst := a.Grad[r*C : (r+1)*C]
 			for j, v := range gr {
-				dst[j] += v - math.Exp(o[j])*s
+				dst[j] += v - pr[j]*s
 			}
 		}
 	case opSoftmax:
@@ -527,9 +537,11 @@ func (t *Tape) PickLogSoftmax(a *Tensor, idx []int) *Tensor {
 	}
 	out := t.newTensor(sh2(R, 1), false)
 	rec := t.NeedsGrad(a)
-	var prob []float64
+	var prob, tmp []float64
 	if rec {
 		prob = t.floatsRaw(R * C)
+	} else {
+		tmp = t.floatsRaw(C) // exp(a − max) of one row
 	}
 	for r, k := range idx {
 		if k < 0 {
@@ -544,21 +556,22 @@ func (t *Tape) PickLogSoftmax(a *Tensor, idx []int) *Tensor {
 		for _, v := range x {
 			m = max(m, v)
 		}
-		s := 0.0
+		p := tmp
 		if rec {
-			p := prob[r*C : (r+1)*C]
-			for i, v := range x {
-				e := math.Exp(v - m)
-				p[i] = e
-				s += e
-			}
+			p = prob[r*C : (r+1)*C]
+		}
+		for i, v := range x {
+			p[i] = v - m
+		}
+		vecmath.Exp(p, p)
+		s := 0.0
+		for _, e := range p {
+			s += e
+		}
+		if rec {
 			inv := 1 / s
 			for i := range p {
 				p[i] *= inv
-			}
-		} else {
-			for _, v := range x {
-				s += math.Exp(v - m)
 			}
 		}
 		out.Data[r] = x[k] - m - math.Log(s)

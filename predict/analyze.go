@@ -83,15 +83,8 @@ func (e *engine) analyze() (Prediction, error) {
 	if err := e.ensurePrepared(); err != nil {
 		return Prediction{}, err
 	}
-	if e.mode == exact {
-		// The walk integrates Σλ_k at the nodes anyway, and the
-		// interpolant's integral gives Λ at no extra cost (also inside
-		// the median's root finding); a closed-form compensator, often
-		// dearer than an intensity evaluation (THP's dilogarithms), is
-		// left to the samplers, which invert it.
-		e.mode = numeric
-		defer func() { e.mode = exact }()
-	}
+	e.interpLam = true
+	defer func() { e.interpLam = false }()
 	if e.mode == dens {
 		if md, ok := e.d.d.(MeanDensity); ok {
 			if m := md.Mean(); m >= 0 && !math.IsInf(m, 1) {

@@ -477,3 +477,27 @@ func TestDeadIntensityStopsEarly(t *testing.T) {
 		t.Logf("a=%g c=%g: %d evaluations, horizon %.3g", d.a, d.c, pr.Evals, pr.Horizon)
 	}
 }
+
+// dyingExact is dying with its closed-form compensator.
+type dyingExact struct{ dying }
+
+func (d *dyingExact) Compensator(dt float64) float64 {
+	return d.a / d.c * -math.Expm1(-d.c*dt)
+}
+
+// TestClosedCompensatorCatchesMissedSpike: λ = e^{−6}·e^{−8t} lives on a
+// scale of 1/8 while the first panel is 2/λ(0+) ≈ 807 wide, so the panel's
+// nodes see λ ≈ 0 and its embedded estimate is ≈ 0; the closed-form
+// compensator at the panel's end disagrees and forces refinement, so the
+// tail mass e^{−Λ(∞)} is right. (Integrating only the nodes would report
+// P(no event) = 1 − 1e-14 instead of 0.99969.)
+func TestClosedCompensatorCatchesMissedSpike(t *testing.T) {
+	d := &dyingExact{dying{math.Exp(-6), 8}}
+	pr, err := Analyze(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail := math.Exp(-d.a / d.c)
+	near(t, "tail mass", pr.TailMass, tail, 1e-9)
+	near(t, "P(mark 0)", pr.MarkProbs[0], (1-tail)/2, 1e-9)
+}

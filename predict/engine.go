@@ -98,9 +98,15 @@ type engine struct {
 	h0    float64
 	maxH  float64
 
-	closed   ClosedForm   // n's closed form, if it has one
-	brk      Breakpointed // n's breakpoints, if it has them
-	prepared bool         // prepare has run (mode, h0, maxH set)
+	closed ClosedForm   // n's closed form, if it has one
+	brk    Breakpointed // n's breakpoints, if it has them
+	// interpLam makes lamAt use the panel's interpolant also when a
+	// closed-form compensator exists (Analyze's quantiles: the accepted
+	// panel's Λ is already checked against the closed form at its end,
+	// and the closed form can cost more than an intensity evaluation);
+	// the samplers keep inverting the closed form.
+	interpLam bool
+	prepared  bool // prepare has run (mode, h0, maxH set)
 }
 
 func newEngine(n Next, o Options) (*engine, error) {
@@ -428,10 +434,10 @@ func stepFactor(r, lo, hi float64) float64 {
 
 // lamAt is Λ(x) for x inside the accepted panel p.
 func (e *engine) lamAt(p *panel, x float64) (float64, error) {
-	switch e.mode {
-	case exact:
+	switch {
+	case e.mode == exact && !e.interpLam:
 		return e.compAt(x)
-	case dens:
+	case e.mode == dens:
 		_, s, err := e.densAt(x)
 		return -math.Log(s), err
 	}
