@@ -68,6 +68,26 @@ func (l *Linear) ApplyVec(x, out []float64) {
 		blas64.Vector{N: in, Inc: 1, Data: x[:in]}, beta, blas64.Vector{N: n, Inc: 1, Data: out[:n]})
 }
 
+// ApplyVecFrom is ApplyVec for an x whose entries before index from are
+// zero: only rows from.. of W are read (the per-query path of prediction
+// when the first inputs of a query are known to be 0).
+func (l *Linear) ApplyVecFrom(x []float64, from int, out []float64) {
+	in, n := l.In(), l.Out()
+	beta := 0.0
+	if l.B != nil {
+		copy(out[:n], l.B.Value)
+		beta = 1
+	}
+	if from >= in {
+		if l.B == nil {
+			clear(out[:n])
+		}
+		return
+	}
+	blas64.Gemv(blas.Trans, 1, blas64.General{Rows: in - from, Cols: n, Stride: n, Data: l.W.Value[from*n : in*n]},
+		blas64.Vector{N: in - from, Inc: 1, Data: x[from:in]}, beta, blas64.Vector{N: n, Inc: 1, Data: out[:n]})
+}
+
 // MHA is multi-head attention: queries, keys and values are projections of
 // the inputs to Heads heads of size DK each, attention runs per head
 // (Attend), and the concatenated heads go through an output projection O

@@ -363,6 +363,31 @@ func (m *Model) lawAfter(h *historyKV, seq *data.Sequence, i int) *next {
 	n.att = make([]float64, HD)
 	n.out = make([]float64, D)
 	n.scores = make([]float64, i+1)
+	// Layer 0's queries see u = [0, τ(t)]: q = b_Q + τ·W_Q[D:], so the
+	// score of history key k_s in head h is (b_Q,h·k_s,h + τ·a_s,h)/√D with
+	// a_s,h[t] = W_Q[D+t, head h]·k_s,h, precomputed here (T numbers per
+	// key instead of a D-long dot product per evaluation).
+	if len(m.layers) > 0 && i > 0 {
+		W := m.layers[0].Q.W.Value
+		B := make([]float64, HD)
+		if b := m.layers[0].Q.B; b != nil {
+			B = b.Value
+		}
+		k0 := n.keys[0]
+		n.c0 = make([]float64, H*i)
+		n.a0 = make([]float64, H*i*T)
+		for h := 0; h < H; h++ {
+			for s := 0; s < i; s++ {
+				ks := k0[s*HD+h*D : s*HD+(h+1)*D]
+				n.c0[h*i+s] = dot(B[h*D:(h+1)*D], ks)
+				a := n.a0[(h*i+s)*T : (h*i+s+1)*T]
+				for t := 0; t < T; t++ {
+					a[t] = dot(W[(D+t)*HD+h*D:(D+t)*HD+(h+1)*D], ks)
+				}
+			}
+		}
+		n.pre = make([]float64, H*i)
+	}
 	n.beta = make([]float64, m.k)
 	for k := range n.beta {
 		n.beta[k] = math.Exp(m.logBeta.Value[k])
@@ -432,6 +457,12 @@ type historyKV struct{ keys, vals [][]float64 }
 // ks, vs (rows of H·D) and, when sk is not nil, its own key and value;
 // the concatenated heads go to out.
 func attendVec(q, ks, vs, sk, sv []float64, H, D int, scores, out []float64) {
+	attendVecPre(q, ks, vs, sk, sv, nil, H, D, scores, out)
+}
+
+// attendVecPre is attendVec with the scaled scores of the n history keys
+// given (pre[h·n+s] for head h and key s) when pre is not nil.
+func attendVecPre(q, ks, vs, sk, sv, pre []float64, H, D int, scores, out []float64) {
 	HD := H * D
 	n := len(ks) / HD
 	scale := 1 / math.Sqrt(float64(D))
@@ -440,9 +471,16 @@ func attendVec(q, ks, vs, sk, sv []float64, H, D int, scores, out []float64) {
 		qh := q[h*D : (h+1)*D]
 		mx := math.Inf(-1)
 		m := n
-		for s := 0; s < n; s++ {
-			scores[s] = dot(qh, ks[s*HD+h*D:s*HD+(h+1)*D]) * scale
-			mx = max(mx, scores[s])
+		if pre != nil {
+			copy(scores[:n], pre[h*n:(h+1)*n])
+			for _, v := range scores[:n] {
+				mx = max(mx, v)
+			}
+		} else {
+			for s := 0; s < n; s++ {
+				scores[s] = dot(qh, ks[s*HD+h*D:s*HD+(h+1)*D]) * scale
+				mx = max(mx, scores[s])
+			}
 		}
 		if sk != nil {
 			scores[n] = dot(qh, sk[h*D:(h+1)*D]) * scale
@@ -492,6 +530,8 @@ type next struct {
 	keys, vals    [][]float64 // per layer, [i, H·D]
 
 	u, q, sk, sv, att, out, scores, beta []float64
+
+	c0, a0, pre []float64 // layer 0's history scores (see lawAfter)
 }
 
 func (n *next) NumTypes() int { return n.m.k }
@@ -503,11 +543,26 @@ func (n *next) Intensities(dt float64, lam []float64) {
 	D, H := m.cfg.HiddenSize, m.cfg.NumHeads
 	clear(n.u[:D])
 	attention.Sinusoid((n.anchor+dt-n.start)/m.cfg.TimeScale, n.u[D:])
+	T := m.cfg.TimeEmbSize
 	for l, layer := range m.layers {
-		layer.Q.ApplyVec(n.u, n.q)
-		layer.K.ApplyVec(n.u, n.sk)
-		layer.V.ApplyVec(n.u, n.sv)
-		attendVec(n.q, n.keys[l], n.vals[l], n.sk, n.sv, H, D, n.scores, n.att)
+		if l > 0 {
+			layer.Q.ApplyVec(n.u, n.q)
+			layer.K.ApplyVec(n.u, n.sk)
+			layer.V.ApplyVec(n.u, n.sv)
+			attendVec(n.q, n.keys[l], n.vals[l], n.sk, n.sv, H, D, n.scores, n.att)
+		} else {
+			layer.Q.ApplyVecFrom(n.u, D, n.q)
+			layer.K.ApplyVecFrom(n.u, D, n.sk)
+			layer.V.ApplyVecFrom(n.u, D, n.sv)
+			if n.pre != nil {
+				scale := 1 / math.Sqrt(float64(D))
+				tau := n.u[D : D+T]
+				for j, c := range n.c0 {
+					n.pre[j] = (c + dot(tau, n.a0[j*T:(j+1)*T])) * scale
+				}
+			}
+			attendVecPre(n.q, n.keys[0], n.vals[0], n.sk, n.sv, n.pre, H, D, n.scores, n.att)
+		}
 		layer.O.ApplyVec(n.att, n.out)
 		vecmath.Tanh(n.out, n.out)
 		for d := 0; d < D; d++ {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/model/attention/modeltest"
 )
 
@@ -19,5 +20,26 @@ func BenchmarkAttNHPStep(b *testing.B) {
 			}
 			modeltest.BenchStep(b, m, modeltest.BenchBatch(64, 64, 22))
 		})
+	}
+}
+
+// BenchmarkIntensities is one evaluation of the predicted law's intensities
+// (the inner loop of one-step prediction) for the default AttNHP after a
+// history of 20 events, K = 10.
+func BenchmarkIntensities(b *testing.B) {
+	m, err := New(Config{}, 10, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	seq := data.Sequence{}
+	for j := 0; j < 21; j++ {
+		seq.Times = append(seq.Times, 0.3*float64(j+1))
+		seq.Types = append(seq.Types, j%10)
+	}
+	n := m.NextAfter(&seq, 20)
+	lam := make([]float64, 10)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n.Intensities(0.01*float64(i%100), lam)
 	}
 }
