@@ -4,6 +4,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	fastgemm "github.com/gotpp/gotpp/internal/gemm"
 )
 
 // serialGonum is gonum's BLAS with a Dgemm that never starts goroutines.
@@ -102,8 +104,29 @@ func checkGemmOperands(aT, bT bool, m, n, k int, a []float64, lda int, b []float
 	}
 }
 
+// fastBLAS is gonum's BLAS with the matrix product of internal/gemm: a
+// serial, register-blocked AVX2+FMA kernel, about 6× gonum's serial Dgemm
+// on the engine's tall-skinny shapes (internal/gemm's doc has the table).
+// Installed instead of serialGonum when the CPU has AVX2 and FMA; the
+// engine's products then go to it untiled (it packs its operands once per
+// call, so cutting C into tiles would only repeat the packing). Results
+// differ from gonum's in the last bits (other summation order, FMA), and
+// are deterministic.
+type fastBLAS struct{ gonum.Implementation }
+
+// Dgemm is internal/gemm's.
+func (fastBLAS) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	fastgemm.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 func init() {
-	if _, ok := blas64.Implementation().(gonum.Implementation); ok {
-		blas64.Use(serialGonum{})
+	if _, ok := blas64.Implementation().(gonum.Implementation); !ok || blasName != "gonum" {
+		return // another BLAS was installed (blas64.Use, openblas tag)
 	}
+	if fastgemm.Accelerated() {
+		blas64.Use(fastBLAS{})
+		blasName, tiled = "gonum+gemm", false
+		return
+	}
+	blas64.Use(serialGonum{})
 }

@@ -311,7 +311,7 @@ func TestNoGradMode(t *testing.T) {
 }
 
 func TestBLASName(t *testing.T) {
-	if b := BLAS(); b != "gonum" && b != "openblas" {
+	if b := BLAS(); b != "gonum" && b != "gonum+gemm" && b != "openblas" {
 		t.Fatalf("BLAS() = %q", b)
 	}
 	t.Logf("matrix products through %s", BLAS())

@@ -98,8 +98,10 @@ var (
 	}
 )
 
-// BLAS names the library matrix products go through: "gonum" by default,
-// "openblas" in builds with the openblas tag (cgo, -lopenblas).
+// BLAS names the library matrix products go through: "gonum+gemm" (gonum
+// with internal/gemm's AVX2+FMA matrix product) on CPUs with AVX2 and FMA,
+// "gonum" elsewhere, "openblas" in builds with the openblas tag (cgo,
+// -lopenblas).
 func BLAS() string { return blasName }
 
 // Tile sizes for gemm: gonum's Dgemm runs serially below 4 blocks of 64×64.

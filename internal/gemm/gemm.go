@@ -1,0 +1,383 @@
+package gemm
+
+import (
+	"math"
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+)
+
+// Register and cache blocking. A tile of C is mr×nr; packed A holds
+// micro-panels of mr rows of op(A) (column of mr values per inner index),
+// packed B holds micro-panels of nr columns of op(B) (row of nr values per
+// inner index). The inner dimension is split into blocks of at most kcMax,
+// balanced so that all blocks have almost the same length; that split is a
+// function of k alone, which makes the rounding of every element of C
+// depend on the arguments only.
+const (
+	mr    = 6
+	nr    = 8
+	kcMax = 256
+	mcMax = 96   // multiple of mr; mcMax×kcMax doubles of packed A (L2)
+	ncMax = 2048 // multiple of nr; ncMax×kcMax doubles of packed B
+)
+
+// Panic messages, identical to gonum's.
+const (
+	badTranspose = "blas: illegal transpose"
+	mLT0         = "blas: m < 0"
+	nLT0         = "blas: n < 0"
+	kLT0         = "blas: k < 0"
+	badLdA       = "blas: bad leading dimension of A"
+	badLdB       = "blas: bad leading dimension of B"
+	badLdC       = "blas: bad leading dimension of C"
+	shortA       = "blas: insufficient length of a"
+	shortB       = "blas: insufficient length of b"
+	shortC       = "blas: insufficient length of c"
+)
+
+// Dgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
+// where op(X) is X or Xᵀ, op(A) is m×k, op(B) is k×n and C is m×n. It has
+// the semantics and argument checks of gonum's
+// blas/gonum.Implementation.Dgemm (ConjTrans is Trans); when beta is 0, C is
+// not read. It runs on the calling goroutine and does not allocate in
+// steady state. The result depends only on the arguments (and on whether
+// the assembly kernel runs, see useAsm; both paths round identically).
+func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	switch tA {
+	default:
+		panic(badTranspose)
+	case blas.NoTrans, blas.Trans, blas.ConjTrans:
+	}
+	switch tB {
+	default:
+		panic(badTranspose)
+	case blas.NoTrans, blas.Trans, blas.ConjTrans:
+	}
+	if m < 0 {
+		panic(mLT0)
+	}
+	if n < 0 {
+		panic(nLT0)
+	}
+	if k < 0 {
+		panic(kLT0)
+	}
+	aT := tA != blas.NoTrans
+	bT := tB != blas.NoTrans
+	if aT {
+		if lda < max(1, m) {
+			panic(badLdA)
+		}
+	} else if lda < max(1, k) {
+		panic(badLdA)
+	}
+	if bT {
+		if ldb < max(1, k) {
+			panic(badLdB)
+		}
+	} else if ldb < max(1, n) {
+		panic(badLdB)
+	}
+	if ldc < max(1, n) {
+		panic(badLdC)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if aT {
+		if len(a) < (k-1)*lda+m {
+			panic(shortA)
+		}
+	} else if len(a) < (m-1)*lda+k {
+		panic(shortA)
+	}
+	if bT {
+		if len(b) < (n-1)*ldb+k {
+			panic(shortB)
+		}
+	} else if len(b) < (k-1)*ldb+n {
+		panic(shortB)
+	}
+	if len(c) < (m-1)*ldc+n {
+		panic(shortC)
+	}
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	gemm(aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// scaleC sets C = beta·C (C = 0 when beta is 0, without reading C).
+func scaleC(m, n int, beta float64, c []float64, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// scratch holds the packing buffers of one call.
+type scratch struct {
+	a, b []float64
+	tile [mr * nr]float64
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func grow(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+// gemm is Dgemm for checked arguments with m, n, k > 0 and alpha != 0.
+//
+// Every element of C is computed as follows, on both the assembly and the
+// Go path: for each block [p0, p0+kc) of the inner index, in order,
+// acc = fma(op(A)[i][p], op(B)[p][j], acc) for p ascending from acc = 0,
+// t = alpha·acc, and C = t (first block, beta = 0), C = fma(C, beta, t)
+// (first block, beta != 0) or C = fma(C, 1, t) = C + t (later blocks).
+func gemm(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	nkb := (k + kcMax - 1) / kcMax
+	kcb := (k + nkb - 1) / nkb
+
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	ncAll := min(ncMax, (n+nr-1)/nr*nr)
+	s.b = grow(s.b, ncAll*kcb)
+	if useAsm {
+		s.a = grow(s.a, mr*kcb)
+		gemmAsm(s, aT, bT, m, n, k, kcb, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	s.a = grow(s.a, min(mcMax, (m+mr-1)/mr*mr)*kcb)
+	gemmGo(s, aT, bT, m, n, k, kcb, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmGo is the portable path: A and B are packed in blocks of mcMax×kc
+// and kc×ncMax, and kernGo computes each tile.
+func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	for jc := 0; jc < n; jc += ncMax {
+		nc := min(ncMax, n-jc)
+		for pc := 0; pc < k; pc += kcb {
+			kc := min(kcb, k-pc)
+			packB(bT, kc, nc, b, ldb, pc, jc, s.b)
+			bt, load := beta, beta != 0
+			if pc > 0 {
+				bt, load = 1, true
+			}
+			for ic := 0; ic < m; ic += mcMax {
+				mc := min(mcMax, m-ic)
+				packA(aT, mc, kc, a, lda, ic, pc, s.a)
+				for jr := 0; jr < nc; jr += nr {
+					nn := min(nr, nc-jr)
+					pb := s.b[jr*kc : jr*kc+nr*kc]
+					for ir := 0; ir < mc; ir += mr {
+						mm := min(mr, mc-ir)
+						pa := s.a[ir*kc : ir*kc+mr*kc]
+						kernGo(kc, pa, pb, alpha, &s.tile)
+						storeTile(&s.tile, mm, nn, c[(ic+ir)*ldc+jc+jr:], ldc, bt, load)
+					}
+				}
+			}
+		}
+	}
+}
+
+// gemmAsm is the assembly path. B is packed in blocks of kc×ncMax; the
+// kernel reads full 6-row panels of op(A) where they lie (rows of A
+// for NoTrans, columns for Trans), so only a last partial panel of A is
+// packed (zero padded). For each panel of A, the loop over the panels of
+// B is innermost, so that the panel of A stays in L1 and packed B in L2.
+// Partial tiles of C go through a scratch tile.
+func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	for jc := 0; jc < n; jc += ncMax {
+		nc := min(ncMax, n-jc)
+		for pc := 0; pc < k; pc += kcb {
+			kc := min(kcb, k-pc)
+			packB(bT, kc, nc, b, ldb, pc, jc, s.b)
+			bt, load := beta, beta != 0
+			if pc > 0 {
+				bt, load = 1, true
+			}
+			for ir := 0; ir < m; ir += mr {
+				mm := min(mr, m-ir)
+				var pa *float64
+				var ars, aps int
+				switch {
+				case mm < mr:
+					packA(aT, mm, kc, a, lda, ir, pc, s.a)
+					pa, ars, aps = &s.a[0], 1, mr
+				case aT:
+					pa, ars, aps = &a[pc*lda+ir], 1, lda
+				default:
+					pa, ars, aps = &a[ir*lda+pc], lda, 1
+				}
+				for jr := 0; jr < nc; jr += nr {
+					nn := min(nr, nc-jr)
+					pb := &s.b[jr*kc]
+					off := ir*ldc + jc + jr
+					if mm == mr && nn == nr {
+						kernAVX2(kc, pa, ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load))
+						continue
+					}
+					kernAVX2(kc, pa, ars, aps, pb, &s.tile[0], nr, alpha, 0, 0)
+					storeTile(&s.tile, mm, nn, c[off:], ldc, bt, load)
+				}
+			}
+		}
+	}
+}
+
+func b2i(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// storeTile merges t = alpha·acc (row-major mr×nr) into the mm×nn corner
+// of C: C = t when !load, else C = fma(C, beta, t), as the kernel does.
+func storeTile(t *[mr * nr]float64, mm, nn int, c []float64, ldc int, beta float64, load bool) {
+	for i := 0; i < mm; i++ {
+		row := c[i*ldc : i*ldc+nn]
+		tr := t[i*nr : i*nr+nn]
+		if !load {
+			copy(row, tr)
+			continue
+		}
+		for j, v := range tr {
+			row[j] = math.FMA(row[j], beta, v)
+		}
+	}
+}
+
+// packA packs rows [ic, ic+mc) and inner indices [pc, pc+kc) of op(A) into
+// micro-panels of mr rows: dst[ir*kc + p*mr + r] = op(A)[ic+ir+r][pc+p],
+// with rows past mc set to zero.
+func packA(aT bool, mc, kc int, a []float64, lda, ic, pc int, dst []float64) {
+	for ir := 0; ir < mc; ir += mr {
+		mm := min(mr, mc-ir)
+		d := dst[ir*kc : ir*kc+mr*kc]
+		i0 := ic + ir
+		if aT {
+			// op(A)[i][p] = a[p*lda+i]: mm contiguous values per p.
+			if mm == mr {
+				src := a[pc*lda+i0:]
+				for p := 0; p < kc; p++ {
+					*(*[mr]float64)(d[p*mr:]) = *(*[mr]float64)(src[p*lda:])
+				}
+				continue
+			}
+			clear(d)
+			for p := 0; p < kc; p++ {
+				copy(d[p*mr:p*mr+mm], a[(pc+p)*lda+i0:(pc+p)*lda+i0+mm])
+			}
+			continue
+		}
+		// op(A)[i][p] = a[i*lda+p]: one row of A per r.
+		if mm == mr {
+			r0 := a[(i0+0)*lda+pc : (i0+0)*lda+pc+kc]
+			r1 := a[(i0+1)*lda+pc : (i0+1)*lda+pc+kc]
+			r2 := a[(i0+2)*lda+pc : (i0+2)*lda+pc+kc]
+			r3 := a[(i0+3)*lda+pc : (i0+3)*lda+pc+kc]
+			r4 := a[(i0+4)*lda+pc : (i0+4)*lda+pc+kc]
+			r5 := a[(i0+5)*lda+pc : (i0+5)*lda+pc+kc]
+			for p := range r0 {
+				dp := d[p*mr : p*mr+mr : p*mr+mr]
+				dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+			continue
+		}
+		clear(d)
+		for r := 0; r < mm; r++ {
+			row := a[(i0+r)*lda+pc : (i0+r)*lda+pc+kc]
+			for p, v := range row {
+				d[p*mr+r] = v
+			}
+		}
+	}
+}
+
+// packB packs inner indices [pc, pc+kc) and columns [jc, jc+nc) of op(B)
+// into micro-panels of nr columns: dst[jr*kc + p*nr + j] =
+// op(B)[pc+p][jc+jr+j], with columns past nc set to zero.
+func packB(bT bool, kc, nc int, b []float64, ldb, pc, jc int, dst []float64) {
+	for jr := 0; jr < nc; jr += nr {
+		nn := min(nr, nc-jr)
+		d := dst[jr*kc : jr*kc+nr*kc]
+		j0 := jc + jr
+		if !bT {
+			// op(B)[p][j] = b[p*ldb+j]: nn contiguous values per p.
+			if nn == nr {
+				src := b[pc*ldb+j0:]
+				for p := 0; p < kc; p++ {
+					*(*[nr]float64)(d[p*nr:]) = *(*[nr]float64)(src[p*ldb:])
+				}
+				continue
+			}
+			clear(d)
+			for p := 0; p < kc; p++ {
+				copy(d[p*nr:p*nr+nn], b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+nn])
+			}
+			continue
+		}
+		// op(B)[p][j] = b[j*ldb+p]: one row of B per column j.
+		if nn < nr {
+			clear(d)
+		}
+		for j := 0; j < nn; j++ {
+			row := b[(j0+j)*ldb+pc : (j0+j)*ldb+pc+kc]
+			for p, v := range row {
+				d[p*nr+j] = v
+			}
+		}
+	}
+}
+
+// kernGo is the portable micro-kernel: t = alpha·(packed A panel)·(packed
+// B panel) for one mr×nr tile, with the rounding of the assembly kernel
+// (one fused multiply-add per inner index, in ascending order). It works
+// on 2×4 sub-tiles so that the accumulators fit in registers.
+func kernGo(kc int, pa, pb []float64, alpha float64, t *[mr * nr]float64) {
+	pa = pa[:kc*mr]
+	pb = pb[:kc*nr]
+	for r := 0; r < mr; r += 2 {
+		for j := 0; j < nr; j += 4 {
+			var c00, c01, c02, c03, c10, c11, c12, c13 float64
+			for p := 0; p < kc; p++ {
+				av := pa[p*mr+r : p*mr+r+2 : p*mr+r+2]
+				bv := pb[p*nr+j : p*nr+j+4 : p*nr+j+4]
+				a0, a1 := av[0], av[1]
+				b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+				c00 = math.FMA(a0, b0, c00)
+				c01 = math.FMA(a0, b1, c01)
+				c02 = math.FMA(a0, b2, c02)
+				c03 = math.FMA(a0, b3, c03)
+				c10 = math.FMA(a1, b0, c10)
+				c11 = math.FMA(a1, b1, c11)
+				c12 = math.FMA(a1, b2, c12)
+				c13 = math.FMA(a1, b3, c13)
+			}
+			t0 := t[r*nr+j : r*nr+j+4 : r*nr+j+4]
+			t1 := t[(r+1)*nr+j : (r+1)*nr+j+4 : (r+1)*nr+j+4]
+			t0[0], t0[1], t0[2], t0[3] = alpha*c00, alpha*c01, alpha*c02, alpha*c03
+			t1[0], t1[1], t1[2], t1[3] = alpha*c10, alpha*c11, alpha*c12, alpha*c13
+		}
+	}
+}
+
+// Accelerated reports whether Dgemm runs the AVX2+FMA micro-kernel (false:
+// the portable Go path, slower than gonum's own Dgemm).
+func Accelerated() bool { return useAsm }

@@ -1,0 +1,11 @@
+//go:build !amd64
+
+package gemm
+
+const hasAsm = false
+
+var useAsm = false
+
+func kernAVX2(kc int, a *float64, ars, aps int, b, c *float64, ldc int, alpha, beta float64, load int) {
+	panic("gemm: no assembly kernel")
+}
