@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/internal/vecmath"
 )
 
 // bernoulliTerms are B_n/(n+1)! for n = 0, 1, 2, 4, ..., 18 (B_1 = −1/2;
@@ -103,10 +104,23 @@ func DecayIntegral(x0, a, gamma, d float64, nodes, weights []float64) (I, dx0, d
 	sp0, sg0 := softplusSigmoid(x0)
 	om := -math.Expm1(-gamma * d) // 1 − u0, accurate for small γΔ
 	u0 := math.Exp(-gamma * d)
+	// softplus and sigmoid at every node in one vectorised call
+	var buf [3 * 32]float64
+	nq := len(nodes)
+	var args, sps, sgs []float64
+	if nq <= 32 {
+		args, sps, sgs = buf[:nq], buf[32:32+nq], buf[64:64+nq]
+	} else {
+		args, sps, sgs = make([]float64, nq), make([]float64, nq), make([]float64, nq)
+	}
+	for q, xq := range nodes {
+		args[q] = x0 + a*(u0+om*xq)
+	}
+	vecmath.SoftplusSigmoid(sps, sgs, args)
 	var J, jx, ja, jh, jdh float64
 	for q, xq := range nodes {
 		u := u0 + om*xq
-		sp, sg := softplusSigmoid(x0 + a*u)
+		sp, sg := sps[q], sgs[q]
 		h := (sp - sp0) / u
 		w := weights[q]
 		J += w * h

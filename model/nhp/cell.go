@@ -2,12 +2,12 @@ package nhp
 
 import (
 	"fmt"
-	"math"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/internal/vecmath"
 )
 
 // Gate blocks of the continuous-time LSTM cell, each H wide, in the order
@@ -51,21 +51,20 @@ func ctCell(t *engine.Tape, xp, h, c, cbar, wh *engine.Tensor) (cNew, cbarNew, d
 	for b := 0; b < B; b++ {
 		a := act[b*G : (b+1)*G]
 		cr, br := c.Data[b*H:(b+1)*H], cbar.Data[b*H:(b+1)*H]
+		// The gate blocks are contiguous (I, F, Z, O, Ī, F̄, D): activate
+		// them block-wise with internal/vecmath.
+		vecmath.Sigmoid(a[gateI*H:(gateF+1)*H], a[gateI*H:(gateF+1)*H])
+		vecmath.Tanh(a[gateZ*H:(gateZ+1)*H], a[gateZ*H:(gateZ+1)*H])
+		vecmath.Sigmoid(a[gateO*H:(gateFBar+1)*H], a[gateO*H:(gateFBar+1)*H])
+		dRow := a[gateD*H : (gateD+1)*H]
+		vecmath.SoftplusSigmoid(delta.Data[b*H:(b+1)*H], dRow, dRow)
+		copy(o.Data[b*H:(b+1)*H], a[gateO*H:(gateO+1)*H])
 		for j := 0; j < H; j++ {
-			ig := engine.Sigmoid(a[gateI*H+j])
-			fg := engine.Sigmoid(a[gateF*H+j])
-			zg := math.Tanh(a[gateZ*H+j])
-			og := engine.Sigmoid(a[gateO*H+j])
-			ib := engine.Sigmoid(a[gateIBar*H+j])
-			fb := engine.Sigmoid(a[gateFBar*H+j])
-			pd := a[gateD*H+j]
-			a[gateI*H+j], a[gateF*H+j], a[gateZ*H+j], a[gateO*H+j] = ig, fg, zg, og
-			a[gateIBar*H+j], a[gateFBar*H+j], a[gateD*H+j] = ib, fb, engine.Sigmoid(pd)
+			ig, fg, zg := a[gateI*H+j], a[gateF*H+j], a[gateZ*H+j]
+			ib, fb := a[gateIBar*H+j], a[gateFBar*H+j]
 			k := b*H + j
 			cNew.Data[k] = fg*cr[j] + ig*zg
 			cbarNew.Data[k] = fb*br[j] + ib*zg
-			delta.Data[k] = engine.Softplus(pd)
-			o.Data[k] = og
 		}
 	}
 	t.Record(ctCellOp{}, engine.Node{
