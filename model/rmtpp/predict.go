@@ -4,7 +4,10 @@ import (
 	"iter"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/gotpp/gotpp/data"
+	"github.com/gotpp/gotpp/internal/vecmath"
 	"github.com/gotpp/gotpp/predict"
 )
 
@@ -56,17 +59,22 @@ func (m *Model) step(h []float64, k int, dt float64) []float64 {
 	}
 	nf := m.cfg.numFeatures()
 	emb, wy, bh, wt, wh := m.emb.Value, m.wy.Value, m.bh.Value, m.wt.Value, m.wh.Value
+	// z = b + e_k·W_y + h·W_h + φ·W_t, row by row (BLAS axpy on
+	// contiguous rows), then tanh over the whole vector (vecmath).
 	nh := make([]float64, H)
-	for j := 0; j < H; j++ {
-		z := bh[j]
-		for d := 0; d < H; d++ {
-			z += emb[k*H+d]*wy[d*H+j] + h[d]*wh[d*H+j]
+	copy(nh, bh)
+	for d := 0; d < H; d++ {
+		if e := emb[k*H+d]; e != 0 {
+			floats.AddScaled(nh, e, wy[d*H:(d+1)*H])
 		}
-		for f := 0; f < nf; f++ {
-			z += phi[f] * wt[f*H+j]
+		if hv := h[d]; hv != 0 {
+			floats.AddScaled(nh, hv, wh[d*H:(d+1)*H])
 		}
-		nh[j] = math.Tanh(z)
 	}
+	for f := 0; f < nf; f++ {
+		floats.AddScaled(nh, phi[f], wt[f*H:(f+1)*H])
+	}
+	vecmath.Tanh(nh, nh)
 	return nh
 }
 
