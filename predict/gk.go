@@ -103,17 +103,30 @@ func init() {
 // Legendre coefficients are c (see legC), for xi in [-1, 1], using
 // ∫_{-1}^{x} P_0 = x + 1 and ∫_{-1}^{x} P_m = (P_{m+1} - P_{m-1})/(2m+1).
 func interpIntegral(c *[nK]float64, xi float64) float64 {
+	// Bonnet's recurrence and the integral's weights with the divisions
+	// taken out (legRecA, legRecB, legInv): this runs inside the
+	// quantiles' root finding.
 	var p [nK + 1]float64
 	p[0], p[1] = 1, xi
 	for m := 1; m < nK; m++ {
-		p[m+1] = (float64(2*m+1)*xi*p[m] - float64(m)*p[m-1]) / float64(m+1)
+		p[m+1] = legRecA[m]*xi*p[m] - legRecB[m]*p[m-1]
 	}
 	s := c[0] * (xi + 1)
 	for m := 1; m < nK; m++ {
-		s += c[m] * (p[m+1] - p[m-1]) / float64(2*m+1)
+		s += c[m] * (p[m+1] - p[m-1]) * legInv[m]
 	}
 	return s
 }
+
+// legRecA[m] = (2m+1)/(m+1), legRecB[m] = m/(m+1), legInv[m] = 1/(2m+1).
+var legRecA, legRecB, legInv = func() (a, b, inv [nK]float64) {
+	for m := 1; m < nK; m++ {
+		a[m] = float64(2*m+1) / float64(m+1)
+		b[m] = float64(m) / float64(m+1)
+		inv[m] = 1 / float64(2*m+1)
+	}
+	return a, b, inv
+}()
 
 // legendre returns P_0(x) .. P_n(x) by the three-term recurrence.
 func legendre(x float64, n int) []float64 {
