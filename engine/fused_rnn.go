@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gotpp/gotpp/internal/vecmath"
 )
@@ -150,13 +149,18 @@ func (t *Tape) GRUCell(xp, h, wh, bh *Tensor) *Tensor {
 		x := xp.Data[b*3*H : (b+1)*3*H]
 		p := hp[b*3*H : (b+1)*3*H]
 		a := act[b*3*H : (b+1)*3*H]
-		// scalar on purpose: with vecmath here, the time-unit invariance
-		// test of model/intensityfree (exact MarkLL) fails; not understood yet
+		// r and u by one vectorised sigmoid over their two blocks, then n
+		for j := 0; j < 2*H; j++ {
+			a[j] = x[j] + p[j]
+		}
+		vecmath.Sigmoid(a[:2*H], a[:2*H])
+		nb := a[2*H : 3*H]
+		for j := range nb {
+			nb[j] = x[2*H+j] + a[j]*p[2*H+j]
+		}
+		vecmath.Tanh(nb, nb)
 		for j := 0; j < H; j++ {
-			r := Sigmoid(x[j] + p[j])
-			u := Sigmoid(x[H+j] + p[H+j])
-			nn := math.Tanh(x[2*H+j] + r*p[2*H+j])
-			a[j], a[H+j], a[2*H+j] = r, u, nn
+			u, nn := a[H+j], nb[j]
 			out.Data[b*H+j] = (1-u)*nn + u*h.Data[b*H+j]
 		}
 	}
