@@ -35,6 +35,12 @@ type Intervals struct {
 func NewIntervals(b *batch.Batch, c likelihood.Convention) *Intervals {
 	iv := &Intervals{NumSeqs: b.B}
 	B := b.B
+	total := 0
+	for col := 0; col < B; col++ {
+		total += b.Lens[col] + 1
+	}
+	iv.Rows, iv.Delta, iv.Type = make([]int, 0, total), make([]float64, 0, total), make([]int, 0, total)
+	iv.Events, iv.Tails = make([]int, 0, total), make([]int, 0, B)
 	for col := 0; col < B; col++ {
 		n := b.Lens[col]
 		lo, hi := 0, n // intervals lo..hi
