@@ -57,14 +57,18 @@
 // # Matrix products
 //
 // MatMul, Linear, BatchMatMul and the fused ops multiply through gonum's
-// blas64 (pure Go with assembly kernels; blas64.Use swaps the
-// implementation). Matrix-vector shapes go to Dgemv, and large products are
-// cut into tiles small enough that gonum does not start goroutines of its
-// own: parallelism is Workers' job. For code that calls
-// blas64.Implementation().Dgemm directly (custom ops in model packages),
-// the engine registers, while gonum's implementation is the one in use, a
-// wrapper whose Dgemm runs gonum's parallel blocks one after the other on
-// the calling goroutine: bit-identical results, no goroutines. Building
+// blas64 (blas64.Use swaps the implementation). On CPUs with AVX2 and FMA
+// the engine registers gonum's implementation with the Dgemm of
+// internal/gemm (a serial register-blocked AVX2+FMA kernel, ~6× gonum's
+// serial Dgemm on these shapes; BLAS reports "gonum+gemm"), so model code
+// calling blas64.Implementation().Dgemm directly gets it too. Elsewhere it
+// registers a wrapper whose Dgemm runs gonum's parallel blocks one after
+// the other on the calling goroutine (bit-identical to gonum's, no
+// goroutines), and large products are cut into tiles small enough that
+// gonum does not start goroutines of its own: parallelism is Workers' job.
+// Matrix-vector shapes go to Dgemv. Elementwise exp, tanh, sigmoid and
+// softplus over whole rows go through internal/vecmath (AVX2 kernels, pure
+// Go elsewhere). Building
 // with the tag openblas (cgo and the system's libopenblas, e.g. Debian's
 // libopenblas-dev) sends the engine's products to OpenBLAS instead,
 // single-threaded; BLAS reports which is in use. Default builds and tests

@@ -1,6 +1,7 @@
 package odetpp
 
 import (
+	"iter"
 	"math"
 
 	"gonum.org/v1/gonum/blas"
@@ -132,7 +133,27 @@ func (m *Model) initialState() state { return append(state(nil), m.h0.Value...) 
 // evaluation then only solves from that state. NextAfter is safe for
 // concurrent use while the parameters do not change.
 func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
-	s := m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance)
+	return m.lawAfter(m.cache.State(seq, i, m.fingerprint(), m.initialState, m.advance))
+}
+
+// Laws implements predict.SequenceModel: the state advanced once per
+// event, no prefix cache.
+func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
+	return func(yield func(int, predict.Next) bool) {
+		s := m.initialState()
+		prev := seq.Start
+		for i := 0; ; i++ {
+			if !yield(i, m.lawAfter(s)) || i == seq.Len() {
+				return
+			}
+			s = m.advance(s, seq.Types[i], seq.Times[i]-prev)
+			prev = seq.Times[i]
+		}
+	}
+}
+
+// lawAfter is the next-event law after the state s (not modified).
+func (m *Model) lawAfter(s state) *next {
 	beta := make([]float64, m.k)
 	for k, v := range m.logBeta.Value {
 		beta[k] = math.Exp(v)
@@ -244,4 +265,7 @@ func (m *Model) fingerprint() uint64 {
 	return predict.Fingerprint(vals...)
 }
 
-var _ predict.Breakpointed = (*next)(nil)
+var (
+	_ predict.Breakpointed  = (*next)(nil)
+	_ predict.SequenceModel = (*Model)(nil)
+)

@@ -38,3 +38,13 @@ func TestPredictConcurrent(t *testing.T) {
 // gap and NextAfter's intensity integrated by predict (relative to
 // max(1, gap)): the RK4 error of integrating Λ as an ODE state.
 const maxGapDiff = 5e-3
+
+// TestNoLookAhead: the predicted law of event i ignores events i, i+1, …,
+// through NextAfter and through Laws.
+func TestNoLookAhead(t *testing.T) {
+	m := newTest(t, Config{HiddenSize: 5}, 3)
+	randomise(m, 4, 0.5)
+	for _, s := range randomSeqs(7, 3, 9, 3) {
+		reftest.CheckNoLookAhead(t, m, s, 1e-12)
+	}
+}
