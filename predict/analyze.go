@@ -157,6 +157,11 @@ func (e *engine) analyze() (Prediction, error) {
 	} else {
 		pr.Median = pr.MedianGivenEvent
 	}
+	return e.finish(pr), nil
+}
+
+// finish fills pr's top marks (from MarkProbs) and evaluation count.
+func (e *engine) finish(pr Prediction) Prediction {
 	pr.TopK = metrics.TopK(pr.MarkProbs, e.o.TopK)
 	pr.TopKProbs = make([]float64, len(pr.TopK))
 	for i, k := range pr.TopK {
@@ -164,7 +169,7 @@ func (e *engine) analyze() (Prediction, error) {
 	}
 	pr.Mark = pr.TopK[0]
 	pr.Evals = e.evals
-	return pr, nil
+	return pr
 }
 
 // tailWatch stops the walk of a law whose intensity has died out (a
@@ -265,14 +270,7 @@ func (e *engine) analyzeClosed(mean float64) (Prediction, error) {
 	}
 	pr.Median = math.Exp(u)
 	pr.MedianGivenEvent = pr.Median
-	pr.TopK = metrics.TopK(pr.MarkProbs, e.o.TopK)
-	pr.TopKProbs = make([]float64, len(pr.TopK))
-	for i, k := range pr.TopK {
-		pr.TopKProbs[i] = pr.MarkProbs[k]
-	}
-	pr.Mark = pr.TopK[0]
-	pr.Evals = e.evals
-	return pr, nil
+	return e.finish(pr), nil
 }
 
 // analyzeLaw is Analyze for a ClosedForm Next. A tail mass above
@@ -308,14 +306,7 @@ func (e *engine) analyzeLaw(law ClosedLaw) (Prediction, error) {
 	if law.TailMass > e.o.TailTol {
 		pr.Defective, pr.Mean = true, math.Inf(1)
 	}
-	pr.TopK = metrics.TopK(pr.MarkProbs, e.o.TopK)
-	pr.TopKProbs = make([]float64, len(pr.TopK))
-	for i, k := range pr.TopK {
-		pr.TopKProbs[i] = pr.MarkProbs[k]
-	}
-	pr.Mark = pr.TopK[0]
-	pr.Evals = e.evals
-	return pr, nil
+	return e.finish(pr), nil
 }
 
 // quantileFromPanels solves Λ(t) = target within the walked panels.

@@ -72,6 +72,38 @@ type SequenceModel interface {
 	Laws(seq *data.Sequence) iter.Seq2[int, Next]
 }
 
+// StepLaws is Laws for a recurrent model: initial is the state before
+// event 0 (at seq.Start), advance(s, k, dt) the state after an event of
+// type k that came dt after the previous one (or after seq.Start), and
+// law(s) the next-event law after state s. advance may reuse s only if law
+// copied what it needs from it.
+func StepLaws[S any](seq *data.Sequence, initial S, advance func(s S, k int, dt float64) S, law func(s S) Next) iter.Seq2[int, Next] {
+	return func(yield func(int, Next) bool) {
+		s := initial
+		prev := seq.Start
+		for i := 0; ; i++ {
+			if !yield(i, law(s)) || i == seq.Len() {
+				return
+			}
+			s = advance(s, seq.Types[i], seq.Times[i]-prev)
+			prev = seq.Times[i]
+		}
+	}
+}
+
+// StateLaws is Laws for a model whose states at all the events of a
+// sequence come from one pass: states[i] drives event i (len(states) =
+// seq.Len()+1) and law(states[i]) is its law.
+func StateLaws[S any](states []S, law func(s S) Next) iter.Seq2[int, Next] {
+	return func(yield func(int, Next) bool) {
+		for i, s := range states {
+			if !yield(i, law(s)) {
+				return
+			}
+		}
+	}
+}
+
 // lawsOf is m.Laws(seq) when m is a SequenceModel, else NextAfter(seq, i)
 // for each i.
 func lawsOf(m Model, seq *data.Sequence) iter.Seq2[int, Next] {

@@ -311,18 +311,9 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 // event (no prefix cache, no parameter fingerprint), each law built from a
 // copy of the state.
 func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
-	return func(yield func(int, predict.Next) bool) {
-		st := m.enc.NewState()
-		prev := seq.Start
-		for i := 0; ; i++ {
-			h := append([]float64(nil), st.Top()...)
-			if !yield(i, m.dec.Next(h, m.stats)) || i == seq.Len() {
-				return
-			}
-			m.enc.Step(st, seq.Times[i]-prev, seq.Types[i], m.stats)
-			prev = seq.Times[i]
-		}
-	}
+	return predict.StepLaws(seq, m.enc.NewState(),
+		func(st *State, k int, dt float64) *State { m.enc.Step(st, dt, k, m.stats); return st },
+		func(st *State) predict.Next { return m.dec.Next(append([]float64(nil), st.Top()...), m.stats) })
 }
 
 // DensityDecoder is a Decoder that can give the law of the next event as

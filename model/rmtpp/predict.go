@@ -87,17 +87,8 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 // Laws implements predict.SequenceModel: the RNN stepped once per event,
 // no prefix cache.
 func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
-	return func(yield func(int, predict.Next) bool) {
-		h := append([]float64(nil), m.h0.Value...)
-		prev := seq.Start
-		for i := 0; ; i++ {
-			if !yield(i, m.law(h)) || i == seq.Len() {
-				return
-			}
-			h = m.step(h, seq.Types[i], seq.Times[i]-prev)
-			prev = seq.Times[i]
-		}
-	}
+	return predict.StepLaws(seq, append([]float64(nil), m.h0.Value...), m.step,
+		func(h []float64) predict.Next { return m.law(h) })
 }
 
 // law is the next-event law after the hidden state h.

@@ -156,17 +156,8 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 // Laws implements predict.SequenceModel: the state advanced once per
 // event, no prefix cache.
 func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
-	return func(yield func(int, predict.Next) bool) {
-		s := m.initialState()
-		prev := seq.Start
-		for i := 0; ; i++ {
-			if !yield(i, m.lawAfter(s)) || i == seq.Len() {
-				return
-			}
-			s = m.advance(s, seq.Types[i], seq.Times[i]-prev)
-			prev = seq.Times[i]
-		}
-	}
+	return predict.StepLaws(seq, m.initialState(), m.advance,
+		func(s state) predict.Next { return m.lawAfter(s) })
 }
 
 // lawAfter is the next-event law after the state s (not modified).

@@ -320,13 +320,8 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 // Laws implements predict.SequenceModel: one encoding of the whole
 // sequence, no cache.
 func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
-	return func(yield func(int, predict.Next) bool) {
-		for i, h := range m.predStates.All(seq, m.k, m.cfg.HiddenSize, m.h0.Value, m.encode) {
-			if !yield(i, m.lawAfter(h)) {
-				return
-			}
-		}
-	}
+	return predict.StateLaws(m.predStates.All(seq, m.k, m.cfg.HiddenSize, m.h0.Value, m.encode),
+		func(h []float64) predict.Next { return m.lawAfter(h) })
 }
 
 // lawAfter is the next-event law driven by the state h.
