@@ -100,6 +100,8 @@ type engine struct {
 
 	closed ClosedForm   // n's closed form, if it has one
 	brk    Breakpointed // n's breakpoints, if it has them
+	bat    BatchIntensities
+	lamAll []float64 // e.lam's backing array, node-major [nK·k]
 	// interpLam makes lamAt use the panel's interpolant also when a
 	// closed-form compensator exists (Analyze's quantiles: the accepted
 	// panel's Λ is already checked against the closed form at its end,
@@ -146,9 +148,11 @@ func (e *engine) reset(n Next, o Options) error {
 		}
 		e.mass = buf[nK*k : (nK+1)*k : (nK+1)*k]
 		e.scr = buf[(nK+1)*k:]
+		e.lamAll = buf[:nK*k]
 	}
-	*e = engine{n: n, k: k, o: o, lam: e.lam, mass: e.mass, scr: e.scr}
+	*e = engine{n: n, k: k, o: o, lam: e.lam, lamAll: e.lamAll, mass: e.mass, scr: e.scr}
 	e.brk, _ = n.(Breakpointed)
+	e.bat, _ = n.(BatchIntensities)
 	if cf, ok := n.(ClosedForm); ok {
 		e.closed = cf
 		return nil
@@ -223,6 +227,31 @@ func (e *engine) intens(dt float64, out []float64) (float64, error) {
 	return tot, nil
 }
 
+// intensAt evaluates and checks λ_k at the panel's nodes a + r(1+node[j])
+// in one BatchIntensities call, filling e.lam and e.tot.
+func (e *engine) intensAt(a, r float64) error {
+	e.evals += nK
+	if e.evals > e.o.MaxEvals {
+		return fmt.Errorf("%w (%d)", ErrTooManyEvals, e.o.MaxEvals)
+	}
+	var xs [nK]float64
+	for j := range xs {
+		xs[j] = a + r*(1+node[j])
+	}
+	e.bat.IntensitiesAt(xs[:], e.lamAll)
+	for j := range xs {
+		tot := 0.0
+		for k, v := range e.lam[j] {
+			if !(v >= 0) || math.IsInf(v, 1) {
+				return fmt.Errorf("predict: intensity of type %d at dt=%g is %v (want finite >= 0)", k, xs[j], v)
+			}
+			tot += v
+		}
+		e.tot[j] = tot
+	}
+	return nil
+}
+
 func (e *engine) densAt(dt float64) (f, s float64, err error) {
 	e.evals++
 	if e.evals > e.o.MaxEvals {
@@ -266,7 +295,12 @@ type panel struct {
 func (e *engine) evalPanel(a, h, lamA float64, withMass bool) (panel, error) {
 	p := panel{a: a, h: h, lamA: lamA}
 	r := h / 2
-	for j := 0; j < nK; j++ {
+	if e.bat != nil && e.mode != dens {
+		if err := e.intensAt(a, r); err != nil {
+			return p, err
+		}
+	}
+	for j := 0; j < nK && (e.bat == nil || e.mode == dens); j++ {
 		x := a + r*(1+node[j])
 		if e.mode == dens {
 			f, s, err := e.densAt(x)

@@ -141,6 +141,15 @@ type Breakpointed interface {
 	NextBreak(dt float64) float64
 }
 
+// BatchIntensities is implemented by a Next that evaluates its intensities
+// at several offsets in one call (vectorised over offsets and types):
+// IntensitiesAt(dts, out) writes λ_k(t_last + dts[j]) into out[j·K + k]
+// (K = NumTypes()), the same values Intensities gives at each offset. The
+// quadrature then evaluates each panel's 15 nodes in one call.
+type BatchIntensities interface {
+	IntensitiesAt(dts []float64, out []float64)
+}
+
 // ClosedForm is implemented by a Next whose one-step summary is known in
 // closed form (RMTPP's exponential intensity with time-independent marks,
 // for instance): Analyze then takes the prediction from Closed instead of

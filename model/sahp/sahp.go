@@ -355,6 +355,33 @@ func (n *next) Intensities(dt float64, out []float64) {
 	}
 }
 
+// IntensitiesAt implements predict.BatchIntensities: every offset and type
+// in one vectorised exp and one softplus.
+func (n *next) IntensitiesAt(dts []float64, out []float64) {
+	K := len(n.mu)
+	all := out[:len(dts)*K]
+	for j, dt := range dts {
+		o := out[j*K : (j+1)*K]
+		for k, g := range n.gamma {
+			o[k] = -g * dt
+		}
+	}
+	vecmath.Exp(all, all)
+	for j := range dts {
+		o := out[j*K : (j+1)*K]
+		for k, mu := range n.mu {
+			o[k] = n.beta[k] * (mu + (n.eta[k]-mu)*o[k])
+		}
+	}
+	vecmath.Softplus(all, all)
+	for j := range dts {
+		o := out[j*K : (j+1)*K]
+		for k, b := range n.beta {
+			o[k] /= b
+		}
+	}
+}
+
 var (
 	_ train.Model   = (*Model)(nil)
 	_ predict.Model = (*Model)(nil)

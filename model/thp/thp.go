@@ -316,6 +316,26 @@ func (n *next) Intensities(dt float64, out []float64) {
 	}
 }
 
+// IntensitiesAt implements predict.BatchIntensities: every offset and type
+// in one vectorised softplus.
+func (n *next) IntensitiesAt(dts []float64, out []float64) {
+	K := len(n.a)
+	for j, dt := range dts {
+		o := out[j*K : (j+1)*K]
+		for k, a := range n.a {
+			o[k] = n.beta[k] * (a + n.alpha[k]*dt)
+		}
+	}
+	all := out[:len(dts)*K]
+	vecmath.Softplus(all, all)
+	for j := range dts {
+		o := out[j*K : (j+1)*K]
+		for k, b := range n.beta {
+			o[k] /= b
+		}
+	}
+}
+
 // Compensator is ∫_0^dt Σ_k λ_k, in closed form.
 func (n *next) Compensator(dt float64) float64 {
 	s := 0.0

@@ -117,7 +117,8 @@ func CheckPredictConcurrent(t *testing.T, m predict.Model, ds *data.Dataset) {
 // sequence, so no cached encoding of seq is reused). When m is a
 // predict.SequenceModel, the laws its Laws yields for seq and for the
 // changed and truncated copies are checked the same way against
-// NextAfter(seq, i), and their count must be seq.Len()+1.
+// NextAfter(seq, i), and their count must be seq.Len()+1. A Next that
+// implements predict.BatchIntensities must give Intensities' values.
 func CheckNoLookAhead(t *testing.T, m predict.Model, seq data.Sequence, tol float64) {
 	t.Helper()
 	k := m.NumTypes()
@@ -156,6 +157,19 @@ func CheckNoLookAhead(t *testing.T, m predict.Model, seq data.Sequence, tol floa
 		cut := data.Sequence{Start: seq.Start, End: seq.End,
 			Times: append([]float64(nil), seq.Times[:i]...), Types: append([]int(nil), seq.Types[:i]...)}
 		want := m.NextAfter(&seq, i)
+		if bn, ok := want.(predict.BatchIntensities); ok {
+			// the batched evaluation equals Intensities offset by offset
+			all := make([]float64, len(offsets)*k)
+			bn.IntensitiesAt(offsets, all)
+			for j, dt := range offsets {
+				want.Intensities(dt, a)
+				for kk := range a {
+					if !RelClose(all[j*k+kk], a[kk], 1e-14) {
+						t.Fatalf("event %d: IntensitiesAt gives λ_%d(+%g) = %.17g, Intensities %.17g", i, kk, dt, all[j*k+kk], a[kk])
+					}
+				}
+			}
+		}
 		others := map[string]predict.Next{"changed future": m.NextAfter(&alt, i), "truncated": m.NextAfter(&cut, i)}
 		if isSeq {
 			others["Laws"] = laws[i]
