@@ -59,6 +59,24 @@ const closedFormMin = 0.05
 
 var glNodes, glWeights = engine.GaussLegendre(3)
 
+// SoftplusIntegralValue is SoftplusIntegral's I alone (the same value, bit
+// for bit), given f0 = SoftplusAntiderivative(x0): a caller integrating
+// from the same x0 many times (prediction's compensator at every panel
+// end) computes f0 once, and no derivative is formed.
+func SoftplusIntegralValue(x0, f0, c, d float64) float64 {
+	if d == 0 {
+		return 0
+	}
+	if math.Abs(c*d) < closedFormMin {
+		I := 0.0
+		for q, u := range glNodes {
+			I += d * glWeights[q] * engine.Softplus(x0+c*(d*u))
+		}
+		return I
+	}
+	return (SoftplusAntiderivative(x0+c*d) - f0) / c
+}
+
 // SoftplusIntegral returns I = ∫_0^Δ softplus(x0 + c·s) ds and its partial
 // derivatives ∂I/∂x0 and ∂I/∂c, exactly (to rounding): by the
 // antiderivative, I = (F(x0 + cΔ) − F(x0))/c, when |cΔ| ≥ 0.05, and by

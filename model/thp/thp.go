@@ -293,16 +293,20 @@ func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
 
 // lawAfter is the next-event law driven by the state h.
 func (m *Model) lawAfter(h []float64) *next {
-	n := &next{a: make([]float64, m.k), alpha: make([]float64, m.k), beta: make([]float64, m.k)}
+	n := &next{a: make([]float64, m.k), alpha: make([]float64, m.k), beta: make([]float64, m.k), f0: make([]float64, m.k)}
 	m.head.ApplyVec(h, n.a)
 	for k := range n.alpha {
 		n.alpha[k] = m.alpha.Value[k] / m.cfg.TimeScale
 		n.beta[k] = math.Exp(m.logBeta.Value[k])
+		n.f0[k] = attention.SoftplusAntiderivative(n.beta[k] * n.a[k])
 	}
 	return n
 }
 
-type next struct{ a, alpha, beta []float64 }
+// next is the law after one history: λ_k(t) = softplus(β_k(a_k + α_k·t))/β_k;
+// f0[k] is the softplus antiderivative at t = 0, shared by every
+// compensator evaluation.
+type next struct{ a, alpha, beta, f0 []float64 }
 
 func (n *next) NumTypes() int { return len(n.a) }
 
@@ -341,8 +345,7 @@ func (n *next) Compensator(dt float64) float64 {
 	s := 0.0
 	for k, a := range n.a {
 		b := n.beta[k]
-		in, _, _ := attention.SoftplusIntegral(b*a, b*n.alpha[k], dt)
-		s += in / b
+		s += attention.SoftplusIntegralValue(b*a, n.f0[k], b*n.alpha[k], dt) / b
 	}
 	return s
 }
