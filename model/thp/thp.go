@@ -281,24 +281,37 @@ func (m *Model) NextAfter(seq *data.Sequence, i int) predict.Next {
 	if i < 0 || i > seq.Len() {
 		panic(fmt.Sprintf("thp: NextAfter(%d) of a sequence of %d events", i, seq.Len()))
 	}
-	return m.lawAfter(m.predStates.State(seq, i, m.k, m.cfg.HiddenSize, m.h0.Value, m.ps, m.encode))
+	alpha, beta := m.rates()
+	return m.lawAfter(m.predStates.State(seq, i, m.k, m.cfg.HiddenSize, m.h0.Value, m.ps, m.encode), alpha, beta)
 }
 
 // Laws implements predict.SequenceModel: one encoding of the whole
 // sequence, no cache.
 func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
+	alpha, beta := m.rates()
 	return predict.StateLaws(m.predStates.All(seq, m.k, m.cfg.HiddenSize, m.h0.Value, m.encode),
-		func(h []float64) predict.Next { return m.lawAfter(h) })
+		func(h []float64) predict.Next { return m.lawAfter(h, alpha, beta) })
 }
 
-// lawAfter is the next-event law driven by the state h.
-func (m *Model) lawAfter(h []float64) *next {
-	n := &next{a: make([]float64, m.k), alpha: make([]float64, m.k), beta: make([]float64, m.k), f0: make([]float64, m.k)}
+// rates returns α_k (per time unit) and β_k, which do not depend on the
+// history.
+func (m *Model) rates() (alpha, beta []float64) {
+	alpha, beta = make([]float64, m.k), make([]float64, m.k)
+	for k := range alpha {
+		alpha[k] = m.alpha.Value[k] / m.cfg.TimeScale
+		beta[k] = math.Exp(m.logBeta.Value[k])
+	}
+	return alpha, beta
+}
+
+// lawAfter is the next-event law driven by the state h, given rates'
+// α and β (shared, not modified).
+func (m *Model) lawAfter(h, alpha, beta []float64) *next {
+	buf := make([]float64, 2*m.k)
+	n := &next{a: buf[:m.k:m.k], f0: buf[m.k:], alpha: alpha, beta: beta}
 	m.head.ApplyVec(h, n.a)
-	for k := range n.alpha {
-		n.alpha[k] = m.alpha.Value[k] / m.cfg.TimeScale
-		n.beta[k] = math.Exp(m.logBeta.Value[k])
-		n.f0[k] = attention.SoftplusAntiderivative(n.beta[k] * n.a[k])
+	for k, a := range n.a {
+		n.f0[k] = attention.SoftplusAntiderivative(beta[k] * a)
 	}
 	return n
 }
