@@ -532,6 +532,8 @@ type next struct {
 	u, q, sk, sv, att, out, scores, beta []float64
 
 	c0, a0, pre []float64 // layer 0's history scores (see lawAfter)
+
+	bb *batchBufs // IntensitiesAt's work matrices
 }
 
 func (n *next) NumTypes() int { return n.m.k }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/model/attention/modeltest"
+	"github.com/gotpp/gotpp/predict"
 )
 
 // BenchmarkAttNHPStep is one training step (forward, backward, Adam) of the
@@ -41,5 +42,29 @@ func BenchmarkIntensities(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		n.Intensities(0.01*float64(i%100), lam)
+	}
+}
+
+// BenchmarkIntensitiesAt is BenchmarkIntensities with the 15 nodes of a
+// quadrature panel in one batched call (ns/op per call of 15 nodes).
+func BenchmarkIntensitiesAt(b *testing.B) {
+	m, err := New(Config{}, 10, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	seq := data.Sequence{}
+	for j := 0; j < 21; j++ {
+		seq.Times = append(seq.Times, 0.3*float64(j+1))
+		seq.Types = append(seq.Types, j%10)
+	}
+	n := m.NextAfter(&seq, 20).(predict.BatchIntensities)
+	dts := make([]float64, 15)
+	lam := make([]float64, 15*10)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range dts {
+			dts[j] = 0.01*float64(i%100) + 0.02*float64(j)
+		}
+		n.IntensitiesAt(dts, lam)
 	}
 }
