@@ -284,10 +284,28 @@ type panel struct {
 	errS       float64
 	errM       float64 // Σ_k |K15 - G7| of ∫ λ_k S
 	errLam     float64 // |K15 - G7| of ∫ λ (numeric mode)
-	// leg holds the Legendre coefficients of the interpolant of Σλ_k
-	// through the panel's nodes (numeric and exact modes): Λ inside the
-	// panel comes from it without new intensity evaluations.
-	leg [nK]float64
+	// tot holds Σλ_k at the panel's nodes (numeric and exact modes), and
+	// leg, once legendre has run, the Legendre coefficients of their
+	// interpolant: Λ inside the panel comes from it without new intensity
+	// evaluations. Only the panels a quantile falls in need leg.
+	tot    [nK]float64
+	leg    [nK]float64
+	hasLeg bool
+}
+
+// legendre fills p.leg from p.tot (once).
+func (p *panel) legendre() {
+	if p.hasLeg {
+		return
+	}
+	for m := 0; m < nK; m++ {
+		c := 0.0
+		for j := 0; j < nK; j++ {
+			c += legC[m][j] * p.tot[j]
+		}
+		p.leg[m] = c
+	}
+	p.hasLeg = true
 }
 
 // evalPanel evaluates the panel [a, a+h] given Λ(a). When withMass is
@@ -346,13 +364,7 @@ func (e *engine) evalPanel(a, h, lamA float64, withMass bool) (panel, error) {
 			p.errLam = abs(p.lamB - lb)
 			p.lamB = lb
 		}
-		for m := 0; m < nK; m++ {
-			c := 0.0
-			for j := 0; j < nK; j++ {
-				c += legC[m][j] * e.tot[j]
-			}
-			p.leg[m] = c
-		}
+		p.tot = e.tot
 	case dens:
 		_, s, err := e.densAt(a + h)
 		if err != nil {
@@ -483,6 +495,7 @@ func (e *engine) lamAt(p *panel, x float64) (float64, error) {
 	// intensity evaluations.
 	r := p.h / 2
 	xi := min((x-p.a)/r-1, 1)
+	p.legendre()
 	return max(p.lamA+r*interpIntegral(&p.leg, xi), p.lamA), nil
 }
 
