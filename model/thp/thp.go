@@ -307,19 +307,26 @@ func (m *Model) rates() (alpha, beta []float64) {
 // lawAfter is the next-event law driven by the state h, given rates'
 // α and β (shared, not modified).
 func (m *Model) lawAfter(h, alpha, beta []float64) *next {
-	buf := make([]float64, 2*m.k)
-	n := &next{a: buf[:m.k:m.k], f0: buf[m.k:], alpha: alpha, beta: beta}
+	K := m.k
+	buf := make([]float64, 6*K)
+	n := &next{a: buf[:K:K], f0: buf[K : 2*K : 2*K], x0: buf[2*K : 3*K : 3*K], c: buf[3*K : 4*K : 4*K],
+		scr: buf[4*K:], alpha: alpha, beta: beta}
 	m.head.ApplyVec(h, n.a)
 	for k, a := range n.a {
-		n.f0[k] = attention.SoftplusAntiderivative(beta[k] * a)
+		n.x0[k], n.c[k] = beta[k]*a, beta[k]*alpha[k]
 	}
+	attention.SoftplusAntiderivatives(n.f0, n.x0)
 	return n
 }
 
 // next is the law after one history: λ_k(t) = softplus(β_k(a_k + α_k·t))/β_k;
 // f0[k] is the softplus antiderivative at t = 0, shared by every
 // compensator evaluation.
-type next struct{ a, alpha, beta, f0 []float64 }
+type next struct {
+	a, alpha, beta, f0 []float64
+	x0, c              []float64 // β_k·a_k and β_k·α_k
+	scr                []float64 // 2K floats of Compensator's work space
+}
 
 func (n *next) NumTypes() int { return len(n.a) }
 
@@ -355,10 +362,12 @@ func (n *next) IntensitiesAt(dts []float64, out []float64) {
 
 // Compensator is ∫_0^dt Σ_k λ_k, in closed form.
 func (n *next) Compensator(dt float64) float64 {
+	K := len(n.a)
+	in := n.scr[:K]
+	attention.SoftplusIntegralValues(in, n.x0, n.f0, n.c, dt, n.scr[K:2*K])
 	s := 0.0
-	for k, a := range n.a {
-		b := n.beta[k]
-		s += attention.SoftplusIntegralValue(b*a, n.f0[k], b*n.alpha[k], dt) / b
+	for k, v := range in {
+		s += v / n.beta[k]
 	}
 	return s
 }
