@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/gotpp/gotpp/internal/vecmath"
 )
 
@@ -207,9 +209,9 @@ func accumBroadcast(gx []float64, mx bmode, g []float64, f []float64, mf bmode, 
 	if mx == bFull && (f == nil || mf == bFull) {
 		gx = gx[:len(g)]
 		if f == nil {
-			for i, v := range g {
-				gx[i] += scale * v
-			}
+			// gx += scale·g with gonum's assembly axpy (the same products
+			// and sums, rounded the same way)
+			floats.AddScaled(gx, scale, g)
 			return
 		}
 		f = f[:len(g)]

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/internal/vecmath"
 )
 
 // Spans tells Attend which key rows each query row sees: query row r
@@ -269,10 +270,13 @@ func (a *attendArgs) forward(f []int, probs []float64, out *engine.Tensor) {
 			if a.extra == 1 {
 				mx = max(mx, row[nk])
 			}
-			sum := 0.0
 			for j := 0; j < n; j++ {
-				row[j] = math.Exp(row[j] - mx)
-				sum += row[j]
+				row[j] -= mx
+			}
+			vecmath.Exp(row[:n], row[:n])
+			sum := 0.0
+			for _, v := range row[:n] {
+				sum += v
 			}
 			clear(row[n:nk])
 			if a.extra == 1 {

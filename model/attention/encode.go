@@ -10,8 +10,29 @@ import (
 // sin/cos pair of an M-column sinusoidal encoding (Vaswani et al. 2017;
 // THP's temporal encoding uses the same frequencies).
 func Frequency(j, m int) float64 {
+	if m < len(freqTables) {
+		return freqTables[m][j]
+	}
+	return frequency(j, m)
+}
+
+func frequency(j, m int) float64 {
 	return math.Pow(10000, -2*float64(j)/float64(m))
 }
+
+// freqTables[m] holds Frequency(j, m) for j < (m+1)/2 and the encoding
+// widths models use (m < 129), computed once: Sinusoid runs for every
+// event and every quadrature node.
+var freqTables = func() [][]float64 {
+	t := make([][]float64, 129)
+	for m := 1; m < len(t); m++ {
+		t[m] = make([]float64, (m+1)/2)
+		for j := range t[m] {
+			t[m][j] = frequency(j, m)
+		}
+	}
+	return t
+}()
 
 // Sinusoid writes the M = len(out) column sinusoidal encoding of x:
 // out[2j] = sin(ω_j·x), out[2j+1] = cos(ω_j·x) (for odd M the last column
