@@ -363,31 +363,6 @@ func (m *Model) lawAfter(h *historyKV, seq *data.Sequence, i int) *next {
 	n.att = make([]float64, HD)
 	n.out = make([]float64, D)
 	n.scores = make([]float64, i+1)
-	// Layer 0's queries see u = [0, τ(t)]: q = b_Q + τ·W_Q[D:], so the
-	// score of history key k_s in head h is (b_Q,h·k_s,h + τ·a_s,h)/√D with
-	// a_s,h[t] = W_Q[D+t, head h]·k_s,h, precomputed here (T numbers per
-	// key instead of a D-long dot product per evaluation).
-	if len(m.layers) > 0 && i > 0 {
-		W := m.layers[0].Q.W.Value
-		B := make([]float64, HD)
-		if b := m.layers[0].Q.B; b != nil {
-			B = b.Value
-		}
-		k0 := n.keys[0]
-		n.c0 = make([]float64, H*i)
-		n.a0 = make([]float64, H*i*T)
-		for h := 0; h < H; h++ {
-			for s := 0; s < i; s++ {
-				ks := k0[s*HD+h*D : s*HD+(h+1)*D]
-				n.c0[h*i+s] = dot(B[h*D:(h+1)*D], ks)
-				a := n.a0[(h*i+s)*T : (h*i+s+1)*T]
-				for t := 0; t < T; t++ {
-					a[t] = dot(W[(D+t)*HD+h*D:(D+t)*HD+(h+1)*D], ks)
-				}
-			}
-		}
-		n.pre = make([]float64, H*i)
-	}
 	n.beta = make([]float64, m.k)
 	for k := range n.beta {
 		n.beta[k] = math.Exp(m.logBeta.Value[k])
@@ -531,9 +506,43 @@ type next struct {
 
 	u, q, sk, sv, att, out, scores, beta []float64
 
-	c0, a0, pre []float64 // layer 0's history scores (see lawAfter)
+	c0, a0, pre []float64 // layer 0's history scores (see layer0Scores)
 
 	bb *batchBufs // IntensitiesAt's work matrices
+}
+
+// layer0Scores precomputes, on the first scalar evaluation, the history
+// part of layer 0's attention scores. Layer 0's queries see u = [0, τ(t)]:
+// q = b_Q + τ·W_Q[D:], so the score of history key k_s in head h is
+// (b_Q,h·k_s,h + τ·a_s,h)/√D with a_s,h[t] = W_Q[D+t, head h]·k_s,h (T
+// numbers per key instead of a D-long dot product per evaluation). The
+// batched path (IntensitiesAt) does not need it.
+func (n *next) layer0Scores() {
+	m, i := n.m, n.i
+	if n.pre != nil || len(m.layers) == 0 || i == 0 {
+		return
+	}
+	D, T, H := m.cfg.HiddenSize, m.cfg.TimeEmbSize, m.cfg.NumHeads
+	HD := H * D
+	W := m.layers[0].Q.W.Value
+	B := make([]float64, HD)
+	if b := m.layers[0].Q.B; b != nil {
+		B = b.Value
+	}
+	k0 := n.keys[0]
+	n.c0 = make([]float64, H*i)
+	n.a0 = make([]float64, H*i*T)
+	for h := 0; h < H; h++ {
+		for s := 0; s < i; s++ {
+			ks := k0[s*HD+h*D : s*HD+(h+1)*D]
+			n.c0[h*i+s] = dot(B[h*D:(h+1)*D], ks)
+			a := n.a0[(h*i+s)*T : (h*i+s+1)*T]
+			for t := 0; t < T; t++ {
+				a[t] = dot(W[(D+t)*HD+h*D:(D+t)*HD+(h+1)*D], ks)
+			}
+		}
+	}
+	n.pre = make([]float64, H*i)
 }
 
 func (n *next) NumTypes() int { return n.m.k }
@@ -546,6 +555,7 @@ func (n *next) Intensities(dt float64, lam []float64) {
 	clear(n.u[:D])
 	attention.Sinusoid((n.anchor+dt-n.start)/m.cfg.TimeScale, n.u[D:])
 	T := m.cfg.TimeEmbSize
+	n.layer0Scores()
 	for l, layer := range m.layers {
 		if l > 0 {
 			layer.Q.ApplyVec(n.u, n.q)

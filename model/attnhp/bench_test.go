@@ -28,16 +28,7 @@ func BenchmarkAttNHPStep(b *testing.B) {
 // (the inner loop of one-step prediction) for the default AttNHP after a
 // history of 20 events, K = 10.
 func BenchmarkIntensities(b *testing.B) {
-	m, err := New(Config{}, 10, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	seq := data.Sequence{}
-	for j := 0; j < 21; j++ {
-		seq.Times = append(seq.Times, 0.3*float64(j+1))
-		seq.Types = append(seq.Types, j%10)
-	}
-	n := m.NextAfter(&seq, 20)
+	n := benchLaw(b)
 	lam := make([]float64, 10)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -48,16 +39,7 @@ func BenchmarkIntensities(b *testing.B) {
 // BenchmarkIntensitiesAt is BenchmarkIntensities with the 15 nodes of a
 // quadrature panel in one batched call (ns/op per call of 15 nodes).
 func BenchmarkIntensitiesAt(b *testing.B) {
-	m, err := New(Config{}, 10, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	seq := data.Sequence{}
-	for j := 0; j < 21; j++ {
-		seq.Times = append(seq.Times, 0.3*float64(j+1))
-		seq.Types = append(seq.Types, j%10)
-	}
-	n := m.NextAfter(&seq, 20).(predict.BatchIntensities)
+	n := benchLaw(b).(predict.BatchIntensities)
 	dts := make([]float64, 15)
 	lam := make([]float64, 15*10)
 	b.ResetTimer()
@@ -67,4 +49,19 @@ func BenchmarkIntensitiesAt(b *testing.B) {
 		}
 		n.IntensitiesAt(dts, lam)
 	}
+}
+
+// benchLaw is the default AttNHP's law of event 20 of a 21-event sequence
+// with K = 10 types.
+func benchLaw(b *testing.B) predict.Next {
+	m, err := New(Config{}, 10, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	seq := data.Sequence{}
+	for j := 0; j < 21; j++ {
+		seq.Times = append(seq.Times, 0.3*float64(j+1))
+		seq.Types = append(seq.Types, j%10)
+	}
+	return m.NextAfter(&seq, 20)
 }
