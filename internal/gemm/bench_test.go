@@ -27,6 +27,14 @@ var benchShapes = []benchShape{
 	{blas.NoTrans, blas.Trans, 9472, 32, 32},
 	{blas.NoTrans, blas.Trans, 9472, 64, 64},
 	{blas.NoTrans, blas.Trans, 9472, 256, 64},
+	// One step of a recurrent cell (batch 128 per worker): the hidden
+	// state times the recurrent weights (NHP's 7 gates of 64, a GRU's 3
+	// of 32), and the two gradients.
+	{blas.NoTrans, blas.NoTrans, 128, 64, 448},
+	{blas.NoTrans, blas.Trans, 128, 448, 64},
+	{blas.Trans, blas.NoTrans, 64, 128, 448},
+	{blas.NoTrans, blas.NoTrans, 128, 32, 96},
+	{blas.NoTrans, blas.Trans, 128, 96, 32},
 }
 
 type dgemmFunc func(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)

@@ -202,11 +202,32 @@ func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float6
 // B is innermost, so that the panel of A stays in L1 and packed B in L2.
 // Partial tiles of C go through a scratch tile.
 func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, func(kc, nc, pc, jc int) []float64 {
+		packB(bT, kc, nc, b, ldb, pc, jc, s.b)
+		return s.b
+	})
+}
+
+// gemmAsmPacked is gemmAsm with op(B) packed in advance (PackedB: the
+// blocks in the order gemmAsmFrom asks for them).
+func gemmAsmPacked(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, packed []float64, beta float64, c []float64, ldc int) {
+	off := 0
+	gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, func(kc, nc, pc, jc int) []float64 {
+		blk := packed[off : off+(nc+nr-1)/nr*nr*kc]
+		off += len(blk)
+		return blk
+	})
+}
+
+// gemmAsmFrom runs the blocked product with the packed blocks of op(B)
+// from panelB, called once per block in order (column blocks of ncMax,
+// then inner blocks of kcb).
+func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int, panelB func(kc, nc, pc, jc int) []float64) {
 	for jc := 0; jc < n; jc += ncMax {
 		nc := min(ncMax, n-jc)
 		for pc := 0; pc < k; pc += kcb {
 			kc := min(kcb, k-pc)
-			packB(bT, kc, nc, b, ldb, pc, jc, s.b)
+			pbk := panelB(kc, nc, pc, jc)
 			bt, load := beta, beta != 0
 			if pc > 0 {
 				bt, load = 1, true
@@ -226,7 +247,7 @@ func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float
 				}
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
-					pb := &s.b[jr*kc]
+					pb := &pbk[jr*kc]
 					off := ir*ldc + jc + jr
 					if mm == mr && nn == nr {
 						kernAVX2(kc, pa, ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load))
@@ -276,7 +297,9 @@ func packA(aT bool, mc, kc int, a []float64, lda, ic, pc int, dst []float64) {
 			if mm == mr {
 				src := a[pc*lda+i0:]
 				for p := 0; p < kc; p++ {
-					*(*[mr]float64)(d[p*mr:]) = *(*[mr]float64)(src[p*lda:])
+					dp, sp := (*[mr]float64)(d[p*mr:]), (*[mr]float64)(src[p*lda:])
+					dp[0], dp[1], dp[2] = sp[0], sp[1], sp[2]
+					dp[3], dp[4], dp[5] = sp[3], sp[4], sp[5]
 				}
 				continue
 			}
@@ -323,7 +346,11 @@ func packB(bT bool, kc, nc int, b []float64, ldb, pc, jc int, dst []float64) {
 			if nn == nr {
 				src := b[pc*ldb+j0:]
 				for p := 0; p < kc; p++ {
-					*(*[nr]float64)(d[p*nr:]) = *(*[nr]float64)(src[p*ldb:])
+					// element-wise, not an array copy: the compiler
+					// calls memmove for a 64-byte array
+					dp, sp := (*[nr]float64)(d[p*nr:]), (*[nr]float64)(src[p*ldb:])
+					dp[0], dp[1], dp[2], dp[3] = sp[0], sp[1], sp[2], sp[3]
+					dp[4], dp[5], dp[6], dp[7] = sp[4], sp[5], sp[6], sp[7]
 				}
 				continue
 			}
@@ -334,6 +361,24 @@ func packB(bT bool, kc, nc int, b []float64, ldb, pc, jc int, dst []float64) {
 			continue
 		}
 		// op(B)[p][j] = b[j*ldb+p]: one row of B per column j.
+		if nn == nr {
+			// eight rows of B at a time, written in order
+			src := b[j0*ldb+pc:]
+			r0 := src[0*ldb : 0*ldb+kc]
+			r1 := src[1*ldb : 1*ldb+kc]
+			r2 := src[2*ldb : 2*ldb+kc]
+			r3 := src[3*ldb : 3*ldb+kc]
+			r4 := src[4*ldb : 4*ldb+kc]
+			r5 := src[5*ldb : 5*ldb+kc]
+			r6 := src[6*ldb : 6*ldb+kc]
+			r7 := src[7*ldb : 7*ldb+kc]
+			for p := range r0 {
+				dp := (*[nr]float64)(d[p*nr:])
+				dp[0], dp[1], dp[2], dp[3] = r0[p], r1[p], r2[p], r3[p]
+				dp[4], dp[5], dp[6], dp[7] = r4[p], r5[p], r6[p], r7[p]
+			}
+			continue
+		}
 		if nn < nr {
 			clear(d)
 		}

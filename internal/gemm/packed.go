@@ -1,0 +1,138 @@
+package gemm
+
+import "gonum.org/v1/gonum/blas"
+
+// PackedB is the op(B) operand of Dgemm packed in advance, for a series of
+// products that share it (a recurrent cell multiplies its hidden state by
+// the same weight matrix at every step: packing the weights once per
+// sequence instead of once per step saves a tenth of a small product's
+// time). Results are bit-identical to Dgemm's with the unpacked operand.
+// The packed copy does not follow later changes to the operand.
+type PackedB struct {
+	bT   bool
+	k, n int
+	kcb  int
+	b    []float64 // the operand itself, for the portable path
+	ldb  int
+	data []float64 // the blocks packB would make, in the order gemmAsm uses them
+}
+
+// PackedLen is the length of the buffer NewPackedB needs for a k×n op(B).
+func PackedLen(k, n int) int {
+	if !useAsm || k == 0 || n == 0 {
+		return 0
+	}
+	return (n + nr - 1) / nr * nr * k
+}
+
+// NewPackedB packs op(B) (k×n, B stored as for Dgemm with ldb) into buf,
+// which must hold PackedLen(k, n) elements and must not be modified while
+// the result is in use. On CPUs without the AVX2 kernel nothing is packed:
+// the result refers to b and DgemmPacked calls Dgemm.
+func NewPackedB(tB blas.Transpose, k, n int, b []float64, ldb int, buf []float64) PackedB {
+	bT := tB != blas.NoTrans
+	if tB != blas.NoTrans && tB != blas.Trans && tB != blas.ConjTrans {
+		panic(badTranspose)
+	}
+	if k < 0 {
+		panic(kLT0)
+	}
+	if n < 0 {
+		panic(nLT0)
+	}
+	if bT {
+		if ldb < max(1, k) {
+			panic(badLdB)
+		}
+		if n > 0 && k > 0 && len(b) < (n-1)*ldb+k {
+			panic(shortB)
+		}
+	} else {
+		if ldb < max(1, n) {
+			panic(badLdB)
+		}
+		if n > 0 && k > 0 && len(b) < (k-1)*ldb+n {
+			panic(shortB)
+		}
+	}
+	p := PackedB{bT: bT, k: k, n: n, b: b, ldb: ldb}
+	need := PackedLen(k, n)
+	if need == 0 {
+		return p
+	}
+	if len(buf) < need {
+		panic("gemm: packing buffer too short")
+	}
+	nkb := (k + kcMax - 1) / kcMax
+	p.kcb = (k + nkb - 1) / nkb
+	p.data = buf[:need]
+	off := 0
+	for jc := 0; jc < n; jc += ncMax {
+		nc := min(ncMax, n-jc)
+		ncp := (nc + nr - 1) / nr * nr
+		for pc := 0; pc < k; pc += p.kcb {
+			kc := min(p.kcb, k-pc)
+			packB(bT, kc, nc, b, ldb, pc, jc, p.data[off:off+ncp*kc])
+			off += ncp * kc
+		}
+	}
+	return p
+}
+
+// K and N are the dimensions of op(B).
+func (p *PackedB) K() int { return p.k }
+
+// N is the number of columns of op(B).
+func (p *PackedB) N() int { return p.n }
+
+// DgemmPacked computes C = alpha·op(A)·op(B) + beta·C like Dgemm, with op(B)
+// from p (m×k op(A), k×n op(B) and C as p was made).
+func DgemmPacked(tA blas.Transpose, m int, alpha float64, a []float64, lda int, p *PackedB, beta float64, c []float64, ldc int) {
+	if p.data == nil {
+		tB := blas.NoTrans
+		if p.bT {
+			tB = blas.Trans
+		}
+		Dgemm(tA, tB, m, p.n, p.k, alpha, a, lda, p.b, p.ldb, beta, c, ldc)
+		return
+	}
+	if tA != blas.NoTrans && tA != blas.Trans && tA != blas.ConjTrans {
+		panic(badTranspose)
+	}
+	if m < 0 {
+		panic(mLT0)
+	}
+	aT := tA != blas.NoTrans
+	m0, n, k := m, p.n, p.k
+	if aT {
+		if lda < max(1, m) {
+			panic(badLdA)
+		}
+	} else if lda < max(1, k) {
+		panic(badLdA)
+	}
+	if ldc < max(1, n) {
+		panic(badLdC)
+	}
+	if m0 == 0 {
+		return
+	}
+	if aT {
+		if len(a) < (k-1)*lda+m {
+			panic(shortA)
+		}
+	} else if len(a) < (m-1)*lda+k {
+		panic(shortA)
+	}
+	if len(c) < (m-1)*ldc+n {
+		panic(shortC)
+	}
+	if alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	s.a = grow(s.a, mr*p.kcb)
+	gemmAsmPacked(s, aT, m, n, k, p.kcb, alpha, a, lda, p.data, beta, c, ldc)
+}
