@@ -112,65 +112,68 @@ func backwardCT(t *Tape, n *Node) {
 	hidden := n.kind == opCTHidden
 	nn := B * G * H
 	e := n.Cache[:nn]
-	var tc, gc []float64
+	var tc []float64
 	if hidden {
 		tc = n.Cache[nn:]
-		gc = t.floatsRaw(H) // gradient of c(t) for one time point
 	}
-	row := func(x []float64, b int) []float64 {
-		if x == nil {
-			return nil
-		}
-		return x[b*H : (b+1)*H]
-	}
+	// Per row b the gradients are sums over the G time points; with
+	// w = ḡ⊙e (ḡ the gradient of c(t) at one point):
+	//
+	//	∂c += Σ_g w,   ∂c̄ += Σ_g (ḡ − w),   ∂δ −= (c − c̄)⊙Σ_g Δt_g·w,
+	//	∂Δt_g = −Σ_j w_j·(c_j − c̄_j)·δ_j,
+	//
+	// so one pass over the points accumulates three H-vectors and the
+	// row's parameters are updated once.
+	buf := t.floatsRaw(5 * H)
+	junk, sw, sg, sd, cd := buf[:H], buf[H:2*H], buf[2*H:3*H], buf[3*H:4*H], buf[4*H:]
 	for b := 0; b < B; b++ {
 		if n.Floats != nil && n.Floats[b] == 0 {
 			continue
 		}
 		cr, br, dr := c.Data[b*H:(b+1)*H], cbar.Data[b*H:(b+1)*H], delta.Data[b*H:(b+1)*H]
-		cg, bg, dg := row(c.Grad, b), row(cbar.Grad, b), row(delta.Grad, b)
+		cr, br, dr = cr[:H], br[:H], dr[:H]
+		for j := range cd {
+			cd[j] = (cr[j] - br[j]) * dr[j]
+		}
+		clear(sw)
+		clear(sg)
+		clear(sd)
 		var or, og []float64
 		if hidden {
-			or, og = o.Data[b*H:(b+1)*H], row(o.Grad, b)
+			or, og = o.Data[b*H:(b+1)*H], junk // o needs no gradient: discarded
+			if o.Grad != nil {
+				og = o.Grad[b*H : (b+1)*H]
+			}
 		}
 		for g := 0; g < G; g++ {
 			s := dt.Data[b*G+g]
 			k := (b*G + g) * H
-			gr, er := out.Grad[k:k+H], e[k:k+H]
+			var acc float64
 			if hidden {
-				tr := tc[k : k+H]
-				if og != nil {
-					for j, gv := range gr {
-						og[j] += gv * tr[j]
-					}
-				}
-				for j, gv := range gr {
-					th := tr[j]
-					gc[j] = gv * (or[j] * (1 - th*th))
-				}
-				gr = gc
-			}
-			gdt := 0.0
-			for j, gv := range gr {
-				x := er[j]
-				u := gv * (cr[j] - br[j]) * x
-				if dg != nil {
-					dg[j] -= u * s
-				}
-				gdt -= u * dr[j]
-			}
-			if cg != nil {
-				for j, gv := range gr {
-					cg[j] += gv * er[j]
-				}
-			}
-			if bg != nil {
-				for j, gv := range gr {
-					bg[j] += gv * (1 - er[j])
-				}
+				acc = ctBackHidden(out.Grad[k:k+H], tc[k:k+H], e[k:k+H], or, cd, og, sw, sg, sd, s)
+			} else {
+				acc = ctBackDecay(out.Grad[k:k+H], e[k:k+H], cd, sw, sg, sd, s)
 			}
 			if dt.Grad != nil {
-				dt.Grad[b*G+g] += gdt
+				dt.Grad[b*G+g] -= acc
+			}
+		}
+		if c.Grad != nil {
+			cg := c.Grad[b*H : (b+1)*H]
+			for j, v := range sw {
+				cg[j] += v
+			}
+		}
+		if cbar.Grad != nil {
+			bg := cbar.Grad[b*H : (b+1)*H]
+			for j, v := range sg {
+				bg[j] += v - sw[j]
+			}
+		}
+		if delta.Grad != nil {
+			dg := delta.Grad[b*H : (b+1)*H]
+			for j, v := range sd {
+				dg[j] -= (cr[j] - br[j]) * v
 			}
 		}
 	}

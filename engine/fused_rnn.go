@@ -26,7 +26,7 @@ func (t *Tape) RNNCell(xp, h, wh *Tensor) *Tensor {
 	B, H := checkCell("RNNCell", xp, h, wh, 1)
 	out := t.newTensor(sh2(B, H), false)
 	copy(out.Data, xp.Data)
-	gemm(false, false, B, H, H, 1, h.Data, wh.Data, 1, out.Data)
+	t.StepMatMul(wh, B, h.Data, 1, out.Data)
 	vecmath.Tanh(out.Data, out.Data)
 	t.record(&Node{kind: opRNNCell, Out: [4]*Tensor{out}, In: [6]*Tensor{xp, h, wh}})
 	return out
@@ -40,18 +40,18 @@ func backwardRNNCell(t *Tape, n *Node) {
 		o := out.Data[i]
 		gz[i] = g * (1 - o*o)
 	}
-	cellInputGrads(gz, xp, h, wh, B, H, 1)
+	cellInputGrads(t, gz, xp, h, wh, B, H, 1)
 }
 
 // cellInputGrads adds the gradient gz of the pre-activation z = xp + h·Wh
 // ([B, gates·H]) into xp, h and Wh.
-func cellInputGrads(gz []float64, xp, h, wh *Tensor, B, H, gates int) {
+func cellInputGrads(t *Tape, gz []float64, xp, h, wh *Tensor, B, H, gates int) {
 	if xp.Grad != nil {
 		for i, v := range gz {
 			xp.Grad[i] += v
 		}
 	}
-	backwardMatMul(gz, h, wh, false, false, B, gates*H, H, h.Data, wh.Data, h.Grad, wh.Grad)
+	cellStateGrads(t, gz, h, wh, B, gates*H, H)
 }
 
 // LSTMCell is one step of an LSTM (Hochreiter & Schmidhuber 1997, with
@@ -70,7 +70,7 @@ func (t *Tape) LSTMCell(xp, h, c, wh *Tensor) (hNew, cNew *Tensor) {
 	z := cache[:4*B*H]
 	tc := cache[4*B*H:]
 	copy(z, xp.Data)
-	gemm(false, false, B, 4*H, H, 1, h.Data, wh.Data, 1, z)
+	t.StepMatMul(wh, B, h.Data, 1, z)
 	for b := 0; b < B; b++ {
 		zr := z[b*4*H : (b+1)*4*H]
 		cr := c.Data[b*H : (b+1)*H]
@@ -119,7 +119,7 @@ func backwardLSTMCell(t *Tape, n *Node) {
 			}
 		}
 	}
-	cellInputGrads(gz, xp, h, wh, B, H, 4)
+	cellInputGrads(t, gz, xp, h, wh, B, H, 4)
 }
 
 // GRUCell is one step of a GRU (Cho et al. 2014) in the form PyTorch uses:
@@ -141,9 +141,9 @@ func (t *Tape) GRUCell(xp, h, wh, bh *Tensor) *Tensor {
 		for b := 0; b < B; b++ {
 			copy(hp[b*3*H:(b+1)*3*H], bh.Data)
 		}
-		gemm(false, false, B, 3*H, H, 1, h.Data, wh.Data, 1, hp)
+		t.StepMatMul(wh, B, h.Data, 1, hp)
 	} else {
-		gemm(false, false, B, 3*H, H, 1, h.Data, wh.Data, 0, hp)
+		t.StepMatMul(wh, B, h.Data, 0, hp)
 	}
 	for b := 0; b < B; b++ {
 		x := xp.Data[b*3*H : (b+1)*3*H]
@@ -202,8 +202,19 @@ func backwardGRUCell(t *Tape, n *Node) {
 			xp.Grad[i] += v
 		}
 	}
-	backwardMatMul(gp, h, wh, false, false, B, 3*H, H, h.Data, wh.Data, h.Grad, wh.Grad)
+	cellStateGrads(t, gp, h, wh, B, 3*H, H)
 	if bh != nil && bh.Grad != nil {
 		colSumInto(bh.Grad, gp, B, 3*H)
+	}
+}
+
+// cellStateGrads adds the gradients of z = h·Wh ([B, N], gz its gradient)
+// into h (gz·Whᵀ, Whᵀ packed once per tape) and Wh (hᵀ·gz).
+func cellStateGrads(t *Tape, gz []float64, h, wh *Tensor, B, N, H int) {
+	if h.Grad != nil {
+		t.StepMatMulT(wh, B, gz, 1, h.Grad)
+	}
+	if wh.Grad != nil {
+		gemm(true, false, H, N, B, 1, h.Data, gz, 1, wh.Grad)
 	}
 }

@@ -48,6 +48,7 @@ const (
 	opCTDecay
 	opCTHidden
 	opIntensityLL
+	opAddLayerNorm
 )
 
 // bmode is how an operand of a broadcasting binary op maps onto the output

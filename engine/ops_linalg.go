@@ -219,15 +219,37 @@ func (t *Tape) Linear(x, w, bias *Tensor) *Tensor {
 	out := t.newTensor(shOf(x).withLast(N), false)
 	beta := 0.0
 	if bias != nil {
-		for r := 0; r < M; r++ {
-			copy(out.Data[r*N:(r+1)*N], bias.Data)
-		}
+		fillRows(out.Data[:M*N], bias.Data[:N])
 		beta = 1
 	}
 	gemm(false, false, M, N, K, 1, x.Data, w.Data, beta, out.Data)
 	t.record(&Node{kind: opLinear, Out: [4]*Tensor{out}, In: [6]*Tensor{x, w, bias}})
 	return out
 }
+
+// fillRows copies row into every row of dst (len(dst) a multiple of
+// len(row)): one block of rows of at most fillBlock values by doubling
+// copies, then that block over the rest, so that a tall dst costs a few
+// block-sized copies instead of one small copy per row (and no copy is
+// large enough for the non-temporal stores of a big memmove, which would
+// evict dst before the matrix product reads it).
+func fillRows(dst, row []float64) {
+	n := len(row)
+	if n == 0 || len(dst) == 0 {
+		return
+	}
+	blk := min(len(dst), max(n, fillBlock/n*n))
+	copy(dst[:n], row)
+	for f := n; f < blk; f *= 2 {
+		copy(dst[f:blk], dst[:f])
+	}
+	for f := blk; f < len(dst); f += blk {
+		copy(dst[f:], dst[:blk])
+	}
+}
+
+// fillBlock is the size of fillRows' block, in values (16 KiB).
+const fillBlock = 2048
 
 func backwardLinalg(n *Node) {
 	out := n.Out[0]

@@ -290,6 +290,23 @@ func (t *Tape) Softmax(a *Tensor) *Tensor {
 // (biased variance, eps added inside the square root, as in Ba et al. 2016)
 // and applies gain and bias ([C] each; either may be nil).
 func (t *Tape) LayerNorm(x, gain, bias *Tensor, eps float64) *Tensor {
+	return t.layerNorm(x, nil, gain, bias, eps)
+}
+
+// AddLayerNorm is LayerNorm(x + y, gain, bias, eps) for x and y of one
+// shape, fused (the residual connection of a post-norm Transformer
+// layer): the sum is not materialised as a tensor, and the backward pass
+// adds the gradient of the sum into both x and y. Values and gradients
+// are bit-identical to the unfused ops.
+func (t *Tape) AddLayerNorm(x, y, gain, bias *Tensor, eps float64) *Tensor {
+	if len(y.Data) != len(x.Data) || y.Cols() != x.Cols() {
+		panic(fmt.Sprintf("engine: AddLayerNorm of %v and %v", x.Shape(), y.Shape()))
+	}
+	return t.layerNorm(x, y, gain, bias, eps)
+}
+
+// layerNorm is LayerNorm of x (y nil) or of x + y.
+func (t *Tape) layerNorm(x, y, gain, bias *Tensor, eps float64) *Tensor {
 	R, C := x.Rows(), x.Cols()
 	if (gain != nil && len(gain.Data) != C) || (bias != nil && len(bias.Data) != C) {
 		panic(fmt.Sprintf("engine: LayerNorm of %v with gain/bias of the wrong size", x.Shape()))
@@ -298,35 +315,65 @@ func (t *Tape) LayerNorm(x, gain, bias *Tensor, eps float64) *Tensor {
 	// cache: per row mean and 1/σ, then the normalised values
 	cache := t.floatsRaw(2*R + R*C)
 	xh := cache[2*R:]
+	var gd, bd []float64
+	if gain != nil {
+		gd = gain.Data[:C]
+	}
+	if bias != nil {
+		bd = bias.Data[:C]
+	}
+	fC := float64(C)
 	for r := 0; r < R; r++ {
+		h := xh[r*C : (r+1)*C]
 		xr := x.Data[r*C : (r+1)*C]
+		if y != nil {
+			// h holds x + y until it is normalised
+			yr := y.Data[r*C : (r+1)*C]
+			for i, v := range xr {
+				h[i] = v + yr[i]
+			}
+			xr = h
+		}
 		m := 0.0
 		for _, v := range xr {
 			m += v
 		}
-		m /= float64(C)
+		m /= fC
 		vr := 0.0
 		for _, v := range xr {
 			vr += (v - m) * (v - m)
 		}
-		vr /= float64(C)
+		vr /= fC
 		rs := 1 / math.Sqrt(vr+eps)
 		cache[2*r], cache[2*r+1] = m, rs
 		o := out.Data[r*C : (r+1)*C]
-		h := xh[r*C : (r+1)*C]
-		for i, v := range xr {
-			h[i] = (v - m) * rs
-			y := h[i]
-			if gain != nil {
-				y *= gain.Data[i]
+		switch {
+		case gd != nil && bd != nil:
+			for i, v := range xr {
+				hv := (v - m) * rs
+				h[i] = hv
+				o[i] = float64(hv*gd[i]) + bd[i]
 			}
-			if bias != nil {
-				y += bias.Data[i]
+		default:
+			for i, v := range xr {
+				hv := (v - m) * rs
+				h[i] = hv
+				yv := hv
+				if gd != nil {
+					yv *= gd[i]
+				}
+				if bd != nil {
+					yv += bd[i]
+				}
+				o[i] = yv
 			}
-			o[i] = y
 		}
 	}
-	t.record(&Node{kind: opLayerNorm, Out: [4]*Tensor{out}, In: [6]*Tensor{x, gain, bias}, Cache: cache})
+	kind := opLayerNorm
+	if y != nil {
+		kind = opAddLayerNorm
+	}
+	t.record(&Node{kind: kind, Out: [4]*Tensor{out}, In: [6]*Tensor{x, gain, bias, y}, Cache: cache})
 	return out
 }
 
@@ -477,50 +524,82 @@ func backwardShapeReduce(t *Tape, n *Node) {
 				dst[j] += o[j] * (v - s)
 			}
 		}
-	case opLayerNorm:
+	case opLayerNorm, opAddLayerNorm:
 		backwardLayerNorm(t, n)
 	}
 }
 
 func backwardLayerNorm(t *Tape, n *Node) {
-	x, gain, bias := n.In[0], n.In[1], n.In[2]
+	x, gain, bias, y := n.In[0], n.In[1], n.In[2], n.In[3]
 	g := n.Out[0].Grad
 	R, C := x.Rows(), x.Cols()
 	cache := n.Cache
 	xh := cache[2*R:]
 	dxh := t.floatsRaw(C)
+	var gd, gg, bg []float64
+	if gain != nil {
+		gd = gain.Data[:C]
+		if gain.Grad != nil {
+			gg = gain.Grad[:C]
+		}
+	}
+	if bias != nil && bias.Grad != nil {
+		bg = bias.Grad[:C]
+	}
+	var xg, yg []float64
+	xg = x.Grad
+	if y != nil {
+		yg = y.Grad
+		if xg == nil {
+			xg, yg = yg, nil
+		}
+	}
 	for r := 0; r < R; r++ {
 		gr := g[r*C : (r+1)*C]
 		h := xh[r*C : (r+1)*C]
-		if gain != nil && gain.Grad != nil {
+		if gg != nil {
 			for j, v := range gr {
-				gain.Grad[j] += v * h[j]
+				gg[j] += v * h[j]
 			}
 		}
-		if bias != nil && bias.Grad != nil {
+		if bg != nil {
 			for j, v := range gr {
-				bias.Grad[j] += v
+				bg[j] += v
 			}
 		}
-		if x.Grad == nil {
+		if xg == nil {
 			continue
 		}
 		m1, m2 := 0.0, 0.0
-		for j, v := range gr {
-			d := v
-			if gain != nil {
-				d *= gain.Data[j]
+		if gd != nil {
+			for j, v := range gr {
+				d := v * gd[j]
+				dxh[j] = d
+				m1 += d
+				m2 += d * h[j]
 			}
-			dxh[j] = d
-			m1 += d
-			m2 += d * h[j]
+		} else {
+			for j, v := range gr {
+				dxh[j] = v
+				m1 += v
+				m2 += v * h[j]
+			}
 		}
 		m1 /= float64(C)
 		m2 /= float64(C)
 		rs := cache[2*r+1]
-		dst := x.Grad[r*C : (r+1)*C]
+		dst := xg[r*C : (r+1)*C]
+		if yg == nil {
+			for j := range dst {
+				dst[j] += rs * (dxh[j] - m1 - h[j]*m2)
+			}
+			continue
+		}
+		dy := yg[r*C : (r+1)*C]
 		for j := range dst {
-			dst[j] += rs * (dxh[j] - m1 - h[j]*m2)
+			v := rs * (dxh[j] - m1 - h[j]*m2)
+			dst[j] += v
+			dy[j] += v
 		}
 	}
 }

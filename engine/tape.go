@@ -31,6 +31,9 @@ type Tape struct {
 	// shadow, when not nil, redirects parameter gradients into buffers
 	// private to this tape (data-parallel workers).
 	shadow map[*params.Param][]float64
+	// steps holds the weights packed for StepMatMul since the last Reset
+	// (records beyond len are reused).
+	steps []*stepPack
 }
 
 // NewTape returns an empty tape that records gradients.
@@ -44,6 +47,7 @@ func (t *Tape) Reset() {
 	t.ints.reset()
 	t.ptrs.reset()
 	t.tensors.reset()
+	t.steps = t.steps[:0]
 }
 
 // SetNoGrad switches recording off (true) or on (false). With recording off
@@ -64,6 +68,15 @@ func (t *Tape) Floats(n int) []float64 {
 
 // floatsRaw returns n float64s from the arena with undefined contents.
 func (t *Tape) floatsRaw(n int) []float64 { return t.floats.alloc(n, false) }
+
+// FloatsNoZero returns n float64s from the arena (valid until Reset) with
+// undefined contents: for buffers the caller overwrites entirely, which
+// then skip the zeroing Floats does.
+func (t *Tape) FloatsNoZero(n int) []float64 { return t.floats.alloc(n, false) }
+
+// NewNoZero is New without zeroing: a constant tensor of the given shape
+// with undefined contents, for custom ops that write every element.
+func (t *Tape) NewNoZero(dims ...int) *Tensor { return t.newTensor(shapeFromInts(dims), false) }
 
 // Ints returns n zeroed ints from the arena (valid until Reset).
 func (t *Tape) Ints(n int) []int {

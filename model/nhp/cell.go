@@ -47,7 +47,7 @@ func ctCell(t *engine.Tape, xp, h, c, cbar, wh *engine.Tensor) (cNew, cbarNew, d
 	// tensors themselves in the backward pass.
 	act := t.Floats(B * G)
 	copy(act, xp.Data)
-	gemm(false, false, B, G, H, 1, h.Data, wh.Data, 1, act)
+	t.StepMatMul(wh, B, h.Data, 1, act) // Wh packed once per tape
 	for b := 0; b < B; b++ {
 		a := act[b*G : (b+1)*G]
 		cr, br := c.Data[b*H:(b+1)*H], cbar.Data[b*H:(b+1)*H]
@@ -114,7 +114,7 @@ func (ctCellOp) Backward(t *engine.Tape, n *engine.Node) {
 		}
 	}
 	if h.Grad != nil {
-		gemm(false, true, B, H, G, 1, gz, wh.Data, 1, h.Grad)
+		t.StepMatMulT(wh, B, gz, 1, h.Grad)
 	}
 	if wh.Grad != nil {
 		gemm(true, false, H, G, B, 1, h.Data, gz, 1, wh.Grad)
