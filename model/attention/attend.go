@@ -87,7 +87,7 @@ func Attend(t *engine.Tape, q, k, v *engine.Tensor, heads int, sp Spans, selfK, 
 			}
 		}
 	}
-	g := groupRows(t, sp, extra)
+	g := groupRows(t, sp, extra, nk)
 	// ints: heads, stride, self, number of groups, then per query row its
 	// Len, then per group: first row, row stride, rows, key base, keys,
 	// offset of its probabilities
@@ -103,9 +103,11 @@ func Attend(t *engine.Tape, q, k, v *engine.Tensor, heads int, sp Spans, selfK, 
 		f[5] = total
 		total += f[2] * (f[4] + extra) * heads
 	}
-	probs := t.Floats(total)
+	probs := t.FloatsNoZero(total) // every element is written
 	out := t.New(nq, dvAll)
 	a := attendArgs{q: q, k: k, v: v, sk: selfK, sv: selfV, heads: heads, stride: sp.Stride, extra: extra, lens: ints[4 : 4+nq]}
+	mr, mk := groupMax(grp, ng)
+	a.scr = t.FloatsNoZero(mr*(dq+dvAll) + mk*(dq+dvAll))
 	for i := 0; i < ng; i++ {
 		a.forward(grp[i*groupFields:(i+1)*groupFields], probs, out)
 	}
@@ -129,19 +131,44 @@ const groupFields = 6
 // longest Len among them, so that queries over short prefixes do not pay
 // for long ones), and any other row is a group of its own. Rows are
 // visited in order, so the grouping is deterministic.
-func groupRows(t *engine.Tape, sp Spans, extra int) []int {
+func groupRows(t *engine.Tape, sp Spans, extra, nk int) []int {
 	nq := len(sp.Base)
 	// the rows of each base, linked in order
 	next := t.Ints(nq)
-	head := map[int]int{}
-	tail := map[int]int{}
-	var bases []int
+	// head and tail row of each base: in arrays indexed by the base when
+	// every base is a key row (as it is whenever the row has keys), else in
+	// maps; hs and ts hold row+1 (0: none)
+	dense := true
+	for r := 0; r < nq; r++ {
+		if b := sp.Base[r]; sp.Len[r]+extra != 0 && (b < 0 || b >= nk) {
+			dense = false
+			break
+		}
+	}
+	var hs, ts []int
+	var head, tail map[int]int
+	if dense {
+		hs, ts = t.Ints(nk), t.Ints(nk)
+	} else {
+		head, tail = map[int]int{}, map[int]int{}
+	}
+	bases := t.Ints(nq)[:0]
 	for r := 0; r < nq; r++ {
 		if sp.Len[r]+extra == 0 {
 			continue
 		}
 		next[r] = -1
 		b := sp.Base[r]
+		if dense {
+			if hs[b] == 0 {
+				hs[b], ts[b] = r+1, r+1
+				bases = append(bases, b)
+				continue
+			}
+			next[ts[b]-1] = r
+			ts[b] = r + 1
+			continue
+		}
 		if _, ok := head[b]; !ok {
 			head[b], tail[b] = r, r
 			bases = append(bases, b)
@@ -150,9 +177,14 @@ func groupRows(t *engine.Tape, sp Spans, extra int) []int {
 		next[tail[b]] = r
 		tail[b] = r
 	}
-	var out []int
+	out := t.Ints(nq * groupFields)[:0]
 	for _, b := range bases {
-		r0 := head[b]
+		var r0 int
+		if dense {
+			r0 = hs[b] - 1
+		} else {
+			r0 = head[b]
+		}
 		n, stride, even := 0, 0, true
 		for r := r0; r >= 0; r = next[r] {
 			if n == 1 {
@@ -185,11 +217,52 @@ func groupRows(t *engine.Tape, sp Spans, extra int) []int {
 // chunkRows is the largest number of query rows in one group of Attend.
 const chunkRows = 64
 
+// gatherMin is the smallest group of query rows whose operands Attend
+// gathers (gatherRows); smaller groups read them in place.
+const gatherMin = 8
+
+// groupMax returns the largest number of query rows and of keys of the ng
+// groups in grp.
+func groupMax(grp []int, ng int) (rows, keys int) {
+	for i := 0; i < ng; i++ {
+		f := grp[i*groupFields:]
+		rows, keys = max(rows, f[2]), max(keys, f[4])
+	}
+	return rows, keys
+}
+
+// gatherRows copies the n rows first, first+stride, ... of width w of src
+// into consecutive rows of dst and returns them. The products of Attend
+// run on such gathered copies: in the time-major layout the rows of one
+// batch column lie B rows apart, and reading them strided in the matrix
+// products' packing costs a cache (and TLB) miss per row and product.
+func gatherRows(dst, src []float64, first, stride, n, w int) []float64 {
+	dst = dst[:n*w]
+	for i := 0; i < n; i++ {
+		r := first + i*stride
+		copy(dst[i*w:(i+1)*w], src[r*w:(r+1)*w])
+	}
+	return dst
+}
+
+// scatterAddRows adds the consecutive rows of src (width w) into rows
+// first, first+stride, ... of dst.
+func scatterAddRows(dst, src []float64, first, stride, n, w int) {
+	for i := 0; i < n; i++ {
+		r := first + i*stride
+		d := dst[r*w : (r+1)*w]
+		for j, v := range src[i*w : (i+1)*w] {
+			d[j] += v
+		}
+	}
+}
+
 type attendArgs struct {
 	q, k, v, sk, sv *engine.Tensor
 	heads, stride   int
 	extra           int
-	lens            []int // per query row
+	lens            []int     // per query row
+	scr             []float64 // gathered rows of one group (groupMax sizes)
 }
 
 // gemmTile is the largest output tile of one Dgemm call: gonum runs
@@ -249,12 +322,35 @@ func (a *attendArgs) forward(f []int, probs []float64, out *engine.Tensor) {
 	dk, dv := dq/a.heads, dvAll/a.heads
 	m := nk + a.extra
 	scale := 1 / math.Sqrt(float64(dk))
+	// the group's query, key and value rows, and its output: contiguous
+	// copies for a group of several rows, else the rows in place
+	gather := nq >= gatherMin
+	var qg, kg, vg, og []float64
+	ldq, ldk, ldv, ldo := qs*dq, a.stride*dq, a.stride*dvAll, qs*dvAll
+	if gather {
+		ldq, ldk, ldv, ldo = dq, dq, dvAll, dvAll
+		scr := a.scr
+		qg = gatherRows(scr, a.q.Data, r0, qs, nq, dq)
+		scr = scr[nq*dq:]
+		og = scr[:nq*dvAll]
+		scr = scr[nq*dvAll:]
+		if nk > 0 {
+			kg = gatherRows(scr, a.k.Data, kb, a.stride, nk, dq)
+			vg = gatherRows(scr[nk*dq:], a.v.Data, kb, a.stride, nk, dvAll)
+		} else {
+			clear(og)
+		}
+	} else {
+		qg, og = a.q.Data[r0*dq:], out.Data[r0*dvAll:] // out is zeroed
+		if nk > 0 {
+			kg, vg = a.k.Data[kb*dq:], a.v.Data[kb*dvAll:]
+		}
+	}
 	for h := 0; h < a.heads; h++ {
 		p := probs[off+h*nq*m : off+(h+1)*nq*m]
-		qv := a.q.Data[r0*dq+h*dk:]
 		// scores against the group's keys
 		if nk > 0 {
-			gemm(false, true, nq, nk, dk, scale, qv, qs*dq, a.k.Data[kb*dq+h*dk:], a.stride*dq, 0, p, m)
+			gemm(false, true, nq, nk, dk, scale, qg[h*dk:], ldq, kg[h*dk:], ldk, 0, p, m)
 		}
 		for i := 0; i < nq; i++ {
 			r := r0 + i*qs
@@ -264,11 +360,13 @@ func (a *attendArgs) forward(f []int, probs []float64, out *engine.Tensor) {
 				row[nk] = dot(a.q.Data[r*dq+h*dk:r*dq+(h+1)*dk], a.sk.Data[r*dq+h*dk:r*dq+(h+1)*dk]) * scale
 			}
 			mx := math.Inf(-1)
-			for j := 0; j < n; j++ {
-				mx = max(mx, row[j])
+			for _, v := range row[:n] {
+				if v > mx {
+					mx = v
+				}
 			}
-			if a.extra == 1 {
-				mx = max(mx, row[nk])
+			if a.extra == 1 && row[nk] > mx {
+				mx = row[nk]
 			}
 			for j := 0; j < n; j++ {
 				row[j] -= mx
@@ -289,14 +387,21 @@ func (a *attendArgs) forward(f []int, probs []float64, out *engine.Tensor) {
 			}
 		}
 		if nk > 0 {
-			gemm(false, false, nq, dv, nk, 1, p, m, a.v.Data[kb*dvAll+h*dv:], a.stride*dvAll, 0, out.Data[r0*dvAll+h*dv:], qs*dvAll)
+			gemm(false, false, nq, dv, nk, 1, p, m, vg[h*dv:], ldv, 0, og[h*dv:], ldo)
 		}
 		if a.extra == 1 {
 			for i := 0; i < nq; i++ {
 				r := r0 + i*qs
-				axpy(p[i*m+nk], a.sv.Data[r*dvAll+h*dv:r*dvAll+(h+1)*dv], out.Data[r*dvAll+h*dv:r*dvAll+(h+1)*dv])
+				axpy(p[i*m+nk], a.sv.Data[r*dvAll+h*dv:r*dvAll+(h+1)*dv], og[i*ldo+h*dv:i*ldo+(h+1)*dv])
 			}
 		}
+	}
+	if !gather {
+		return
+	}
+	for i := 0; i < nq; i++ {
+		r := r0 + i*qs
+		copy(out.Data[r*dvAll:(r+1)*dvAll], og[i*dvAll:(i+1)*dvAll])
 	}
 }
 
@@ -339,27 +444,68 @@ func (attendOp) Backward(t *engine.Tape, n *engine.Node) {
 		f := grp[i*groupFields:]
 		maxBlock = max(maxBlock, f[2]*(f[4]+extra))
 	}
-	ds := t.Floats(maxBlock)
+	mr, mk := groupMax(grp, ng)
+	ds := t.FloatsNoZero(maxBlock)
+	// gathered rows of one group: q, dO, k, v, and the gradients of q, k,
+	// v; dsSelf keeps the self column of dS for every head
+	scr := t.FloatsNoZero(mr*(2*dq+2*dvAll) + mk*(2*dq+2*dvAll) + mr*heads*extra)
 	for i := 0; i < ng; i++ {
 		f := grp[i*groupFields:]
 		r0, qs, nr, kb, nk, off := f[0], f[1], f[2], f[3], f[4], f[5]
 		m := nk + extra
+		// operands and gradients: gathered copies (gradients then
+		// scattered) for a group of several rows, else in place
+		gather := nr >= gatherMin
+		w := scr
+		var qg, gg, dqg, kg, vg, dkg, dvg []float64
+		ldq, ldg, ldk, ldv := qs*dq, qs*dvAll, stride*dq, stride*dvAll
+		beta := 1.0
+		if gather {
+			ldq, ldg, ldk, ldv, beta = dq, dvAll, dq, dvAll, 0
+			qg = gatherRows(w, q.Data, r0, qs, nr, dq)
+			w = w[nr*dq:]
+			gg = gatherRows(w, g, r0, qs, nr, dvAll)
+			w = w[nr*dvAll:]
+			dqg = w[:nr*dq]
+			w = w[nr*dq:]
+			if nk > 0 {
+				kg = gatherRows(w, k.Data, kb, stride, nk, dq)
+				w = w[nk*dq:]
+				vg = gatherRows(w, v.Data, kb, stride, nk, dvAll)
+				w = w[nk*dvAll:]
+				dkg, dvg = w[:nk*dq], w[nk*dq:nk*dq+nk*dvAll]
+				w = w[nk*dq+nk*dvAll:]
+			}
+		} else {
+			qg, gg = q.Data[r0*dq:], g[r0*dvAll:]
+			if q.Grad != nil {
+				dqg = q.Grad[r0*dq:]
+			}
+			if nk > 0 {
+				kg, vg = k.Data[kb*dq:], v.Data[kb*dvAll:]
+				if k.Grad != nil {
+					dkg = k.Grad[kb*dq:]
+				}
+				if v.Grad != nil {
+					dvg = v.Grad[kb*dvAll:]
+				}
+			}
+		}
+		dsSelf := w[:nr*heads*extra]
 		for h := 0; h < heads; h++ {
 			p := n.Cache[off+h*nr*m : off+(h+1)*nr*m]
-			gv := g[r0*dvAll+h*dv:]
-			ldg := qs * dvAll
 			d := ds[:nr*m]
 			// dP = dO·Vᵀ (and the self column)
 			if nk > 0 {
-				gemm(false, true, nr, nk, dv, 1, gv, ldg, v.Data[kb*dvAll+h*dv:], stride*dvAll, 0, d, m)
-				if v.Grad != nil { // dV += Pᵀ·dO
-					gemm(true, false, nk, dv, nr, 1, p, m, gv, ldg, 1, v.Grad[kb*dvAll+h*dv:], stride*dvAll)
+				gemm(false, true, nr, nk, dv, 1, gg[h*dv:], ldg, vg[h*dv:], ldv, 0, d, m)
+				if v.Grad != nil { // dV = Pᵀ·dO
+					gemm(true, false, nk, dv, nr, 1, p, m, gg[h*dv:], ldg, beta, dvg[h*dv:], ldv)
 				}
 			}
 			for j := 0; j < nr; j++ {
 				r := r0 + j*qs
 				row, drow := p[j*m:(j+1)*m], d[j*m:(j+1)*m]
-				gr := g[r*dvAll+h*dv : r*dvAll+(h+1)*dv]
+				gr := gg[j*ldg+h*dv : j*ldg+(h+1)*dv]
 				if extra == 1 {
 					drow[nk] = dot(gr, sv.Data[r*dvAll+h*dv:r*dvAll+(h+1)*dv])
 					if sv.Grad != nil {
@@ -374,16 +520,34 @@ func (attendOp) Backward(t *engine.Tape, n *engine.Node) {
 					drow[x] = pv * (drow[x] - c) * scale
 				}
 			}
-			if q.Grad != nil && nk > 0 { // dQ += dS·K
-				gemm(false, false, nr, dk, nk, 1, d, m, k.Data[kb*dq+h*dk:], stride*dq, 1, q.Grad[r0*dq+h*dk:], qs*dq)
+			if q.Grad != nil && nk > 0 { // dQ = dS·K
+				gemm(false, false, nr, dk, nk, 1, d, m, kg[h*dk:], ldk, beta, dqg[h*dk:], ldq)
 			}
-			if k.Grad != nil && nk > 0 { // dK += dSᵀ·Q
-				gemm(true, false, nk, dk, nr, 1, d, m, q.Data[r0*dq+h*dk:], qs*dq, 1, k.Grad[kb*dq+h*dk:], stride*dq)
+			if k.Grad != nil && nk > 0 { // dK = dSᵀ·Q
+				gemm(true, false, nk, dk, nr, 1, d, m, qg[h*dk:], ldq, beta, dkg[h*dk:], ldk)
 			}
 			if extra == 1 {
 				for j := 0; j < nr; j++ {
-					r := r0 + j*qs
-					dsv := d[j*m+nk]
+					dsSelf[j*heads+h] = d[j*m+nk]
+				}
+			}
+		}
+		if gather && nk > 0 {
+			if q.Grad != nil {
+				scatterAddRows(q.Grad, dqg, r0, qs, nr, dq)
+			}
+			if k.Grad != nil {
+				scatterAddRows(k.Grad, dkg, kb, stride, nk, dq)
+			}
+			if v.Grad != nil {
+				scatterAddRows(v.Grad, dvg, kb, stride, nk, dvAll)
+			}
+		}
+		if extra == 1 {
+			for j := 0; j < nr; j++ {
+				r := r0 + j*qs
+				for h := 0; h < heads; h++ {
+					dsv := dsSelf[j*heads+h]
 					if q.Grad != nil {
 						axpy(dsv, sk.Data[r*dq+h*dk:r*dq+(h+1)*dk], q.Grad[r*dq+h*dk:r*dq+(h+1)*dk])
 					}

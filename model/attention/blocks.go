@@ -221,6 +221,12 @@ func (n *LayerNorm) Apply(t *engine.Tape, x *engine.Tensor) *engine.Tensor {
 	return t.LayerNorm(x, t.Param(n.Gain), t.Param(n.Bias), LNEps)
 }
 
+// ApplyAdd normalises the rows of x + y (one fused op, the residual
+// connection of a post-norm layer; the same values as Apply(t.Add(x, y))).
+func (n *LayerNorm) ApplyAdd(t *engine.Tape, x, y *engine.Tensor) *engine.Tensor {
+	return t.AddLayerNorm(x, y, t.Param(n.Gain), t.Param(n.Bias), LNEps)
+}
+
 // Block is one Transformer encoder layer: self-attention then a
 // feed-forward block. With Residual (the Transformer's and THP's layout,
 // post-norm) it computes
@@ -275,6 +281,6 @@ func (b *Block) Apply(t *engine.Tape, x *engine.Tensor, sp Spans) *engine.Tensor
 	if !b.Residual {
 		return t.Dropout(b.FF.Apply(t, t.Dropout(b.Att.Self(t, x, sp), b.Dropout)), b.Dropout)
 	}
-	x = b.N1.Apply(t, t.Add(x, t.Dropout(b.Att.Self(t, x, sp), b.Dropout)))
-	return b.N2.Apply(t, t.Add(x, t.Dropout(b.FF.Apply(t, x), b.Dropout)))
+	x = b.N1.ApplyAdd(t, x, t.Dropout(b.Att.Self(t, x, sp), b.Dropout))
+	return b.N2.ApplyAdd(t, x, t.Dropout(b.FF.Apply(t, x), b.Dropout))
 }

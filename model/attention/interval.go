@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/internal/vecmath"
 )
 
 // Shape is the form of the pre-activation z(s) of an IntervalLL on a gap,
@@ -90,6 +91,34 @@ func (c *intervalCall) z(a, b, cc *engine.Tensor, r, k int, s float64) (z, dB, d
 	return a.Data[r*K+k] + bv*e, e, -bv * s * e
 }
 
+// zRow writes z_{r,k}(Delta) for every k into dst, with one vectorised
+// exponential for DecayShape.
+func (c *intervalCall) zRow(a, b, cc *engine.Tensor, r int, s float64, dst []float64) {
+	K := c.k
+	bv := b.Data[:K]
+	if c.bRow {
+		bv = b.Data[r*K : (r+1)*K]
+	}
+	av := a.Data[r*K : (r+1)*K]
+	if c.shape == LinearShape {
+		for j := range dst {
+			dst[j] = av[j] + bv[j]*s
+		}
+		return
+	}
+	cv := cc.Data[:K]
+	if c.cRow {
+		cv = cc.Data[r*K : (r+1)*K]
+	}
+	for j := range dst {
+		dst[j] = -cv[j] * s
+	}
+	vecmath.Exp(dst, dst)
+	for j := range dst {
+		dst[j] = av[j] + bv[j]*dst[j]
+	}
+}
+
 // ab returns A_{r,k} and B_{r,k}.
 func (c *intervalCall) ab(a, b *engine.Tensor, r, k int) (float64, float64) {
 	if c.bRow {
@@ -169,31 +198,50 @@ func IntervalIntensityLL(t *engine.Tape, a IntervalLL) *engine.Tensor {
 	}
 	var st engine.IntensityStats
 	ci := 0
+	// per-row work space: K values of z, softplus, log β and the
+	// batched integrals' outputs and scratch
+	nw := max(3*len(a.Nodes)+4, 9)
+	ws := t.Floats(K * (7 + nw))
+	zs, sps, logb := ws[:K], ws[K:2*K], ws[2*K:3*K]
+	o1, o2, o3, o4 := ws[3*K:4*K], ws[4*K:5*K], ws[5*K:6*K], ws[6*K:7*K]
+	scr := ws[7*K:]
+	for j := range logb {
+		logb[j] = math.Log(beta[j])
+	}
 	for r := 0; r < R; r++ {
 		if k := a.Types[r]; k >= 0 {
 			if k >= K {
 				panic(fmt.Sprintf("attention: IntervalIntensityLL: type %d at row %d, K = %d", k, r, K))
 			}
 			st.NumEvents++
-			tot := 0.0
-			for j := 0; j < K; j++ {
-				z, _, _ := c.z(a.A, a.B, a.C, r, j, a.Delta[r])
-				tot += engine.Softplus(beta[j]*z) / beta[j]
-				if j == k {
-					st.EventLog += engine.LogSoftplus(beta[j]*z) - math.Log(beta[j])
-				}
+			c.zRow(a.A, a.B, a.C, r, a.Delta[r], zs)
+			for j := range zs {
+				zs[j] *= beta[j]
 			}
+			vecmath.Softplus(sps, zs)
+			tot := 0.0
+			for j, v := range sps {
+				tot += v / beta[j]
+			}
+			lk := zs[k]
+			if lk >= -700 {
+				lk = math.Log(sps[k])
+			}
+			st.EventLog += lk - logb[k]
 			st.TotalLog += math.Log(tot)
 		}
 		if w := a.IntMask[r]; w != 0 && a.Delta[r] != 0 && c.exact {
 			d := a.Delta[r]
 			for j := 0; j < K; j++ {
 				av, bv := c.ab(a.A, a.B, r, j)
-				in, dx0, dc := SoftplusIntegral(beta[j]*av, beta[j]*bv, d)
-				lam := in / beta[j]
+				zs[j], sps[j] = beta[j]*av, beta[j]*bv
+			}
+			softplusIntegrals(zs, sps, d, o1, o2, o3, scr)
+			for j := 0; j < K; j++ {
+				lam := o1[j] / beta[j]
 				st.Integral += w * lam
 				if need {
-					cache[ci], cache[ci+1], cache[ci+2] = lam, dx0, dc
+					cache[ci], cache[ci+1], cache[ci+2] = lam, o2[j], o3[j]
 					ci += 3
 				}
 			}
@@ -201,12 +249,15 @@ func IntervalIntensityLL(t *engine.Tape, a IntervalLL) *engine.Tensor {
 			d := a.Delta[r]
 			for j := 0; j < K; j++ {
 				av, bv := c.ab(a.A, a.B, r, j)
-				gv := c.cAt(a.C, r, j)
-				in, dx0, da, dg := DecayIntegral(beta[j]*av, beta[j]*bv, gv, d, a.Nodes, a.Weights)
-				lam := in / beta[j]
+				zs[j], sps[j], o4[j] = beta[j]*av, beta[j]*bv, c.cAt(a.C, r, j)
+			}
+			// o4 (γ) is read before decayIntegrals writes dg into it
+			decayIntegrals(zs, sps, o4, d, a.Nodes, a.Weights, o1, o2, o3, o4, scr)
+			for j := 0; j < K; j++ {
+				lam := o1[j] / beta[j]
 				st.Integral += w * lam
 				if need {
-					cache[ci], cache[ci+1], cache[ci+2], cache[ci+3] = lam, dx0, da, dg
+					cache[ci], cache[ci+1], cache[ci+2], cache[ci+3] = lam, o2[j], o3[j], o4[j]
 					ci += 4
 				}
 			}
