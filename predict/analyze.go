@@ -94,7 +94,8 @@ func (e *engine) analyze() (Prediction, error) {
 	}
 	var pr Prediction
 	pr.MarkProbs = make([]float64, e.k)
-	var panels []panel
+	panels := e.panels[:0] // reused across laws (Dataset's engine is reused)
+	defer func() { e.panels = panels[:0] }()
 	var mean, tf, errMean, errProb float64
 	var died tailWatch
 	end, lamEnd, atMax, err := e.march(true, func(p *panel) bool {

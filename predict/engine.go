@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gotpp/gotpp/internal/vecmath"
 	"github.com/gotpp/gotpp/likelihood"
 )
 
@@ -108,7 +109,8 @@ type engine struct {
 	// and the closed form can cost more than an intensity evaluation);
 	// the samplers keep inverting the closed form.
 	interpLam bool
-	prepared  bool // prepare has run (mode, h0, maxH set)
+	prepared  bool    // prepare has run (mode, h0, maxH set)
+	panels    []panel // analyze's walked panels, kept for the next law
 }
 
 func newEngine(n Next, o Options) (*engine, error) {
@@ -150,7 +152,7 @@ func (e *engine) reset(n Next, o Options) error {
 		e.scr = buf[(nK+1)*k:]
 		e.lamAll = buf[:nK*k]
 	}
-	*e = engine{n: n, k: k, o: o, lam: e.lam, lamAll: e.lamAll, mass: e.mass, scr: e.scr}
+	*e = engine{n: n, k: k, o: o, lam: e.lam, lamAll: e.lamAll, mass: e.mass, scr: e.scr, panels: e.panels[:0]}
 	e.brk, _ = n.(Breakpointed)
 	e.bat, _ = n.(BatchIntensities)
 	if cf, ok := n.(ClosedForm); ok {
@@ -350,8 +352,9 @@ func (e *engine) evalPanel(a, h, lamA float64, withMass bool) (panel, error) {
 				c += cumW[j][l] * e.tot[l]
 			}
 			e.lamN[j] = lamA + r*c
-			e.sN[j] = math.Exp(-e.lamN[j])
+			e.sN[j] = -e.lamN[j]
 		}
+		vecmath.Exp(e.sN[:], e.sN[:]) // S = e^{−Λ} at the nodes
 		p.lamB = lamA + r*kv
 		p.errLam = abs(r * (kv - gv))
 		if e.mode == exact {

@@ -38,10 +38,12 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"sync"
 
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/internal/gemm"
 	"github.com/gotpp/gotpp/internal/vecmath"
 	"github.com/gotpp/gotpp/likelihood"
 	"github.com/gotpp/gotpp/model"
@@ -348,7 +350,7 @@ func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
 func (m *Model) lawAfter(h *historyKV, seq *data.Sequence, i int) *next {
 	D, T, H := m.cfg.HiddenSize, m.cfg.TimeEmbSize, m.cfg.NumHeads
 	HD := H * D
-	n := &next{m: m, i: i, start: seq.Start, anchor: seq.Start}
+	n := &next{m: m, i: i, start: seq.Start, anchor: seq.Start, h: h}
 	if i > 0 {
 		n.anchor = seq.Times[i-1]
 	}
@@ -426,7 +428,12 @@ func (m *Model) historyKV(seq *data.Sequence) []*historyKV {
 
 // historyKV holds the keys and values of a sequence's events, per layer
 // [n, H·D].
-type historyKV struct{ keys, vals [][]float64 }
+type historyKV struct {
+	keys, vals [][]float64
+
+	packOnce sync.Once
+	packs    *weightPacks // the batched path's packed weights (batch.go)
+}
 
 // attendVec is one query's multi-head attention over the keys/values of
 // ks, vs (rows of H·D) and, when sk is not nil, its own key and value;
@@ -508,7 +515,10 @@ type next struct {
 
 	c0, a0, pre []float64 // layer 0's history scores (see layer0Scores)
 
-	bb *batchBufs // IntensitiesAt's work matrices
+	h *historyKV // the sequence's keys and values, with the packed weights
+	// the history's keys (transposed) and values per layer and head,
+	// packed for IntensitiesAt's products on its first call
+	kp, vp [][]gemm.PackedB
 }
 
 // layer0Scores precomputes, on the first scalar evaluation, the history

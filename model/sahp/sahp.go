@@ -326,18 +326,26 @@ func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
 
 // lawAfter is the next-event law driven by the state h.
 func (m *Model) lawAfter(h []float64) *next {
-	n := &next{mu: make([]float64, m.k), eta: make([]float64, m.k), gamma: make([]float64, m.k), beta: make([]float64, m.k)}
+	K := m.k
+	buf := make([]float64, 7*K)
+	vec := func(i int) []float64 { return buf[i*K : (i+1)*K : (i+1)*K] }
+	n := &next{mu: vec(0), eta: vec(1), gamma: vec(2), beta: vec(3), bm: vec(4), bd: vec(5), inv: vec(6)}
 	m.mu.ApplyVec(h, n.mu)
 	m.eta.ApplyVec(h, n.eta)
 	m.gamma.ApplyVec(h, n.gamma)
 	for k := range n.gamma {
 		n.gamma[k] = engine.Softplus(n.gamma[k]) / m.cfg.TimeScale
-		n.beta[k] = math.Exp(m.logBeta.Value[k])
+		b := math.Exp(m.logBeta.Value[k])
+		n.beta[k] = b
+		n.bm[k], n.bd[k], n.inv[k] = b*n.mu[k], b*(n.eta[k]-n.mu[k]), 1/b
 	}
 	return n
 }
 
-type next struct{ mu, eta, gamma, beta []float64 }
+// next is the law λ_k(t) = softplus(β_k·(μ_k + (η_k − μ_k)e^{−γ_k t}))/β_k,
+// evaluated as softplus(bm_k + bd_k·e^{−γ_k t})·inv_k with bm = β·μ,
+// bd = β·(η − μ) and inv = 1/β computed once.
+type next struct{ mu, eta, gamma, beta, bm, bd, inv []float64 }
 
 func (n *next) NumTypes() int { return len(n.mu) }
 
@@ -346,12 +354,12 @@ func (n *next) Intensities(dt float64, out []float64) {
 		out[k] = -g * dt
 	}
 	vecmath.Exp(out, out)
-	for k, mu := range n.mu {
-		out[k] = n.beta[k] * (mu + (n.eta[k]-mu)*out[k])
+	for k, bm := range n.bm {
+		out[k] = bm + n.bd[k]*out[k]
 	}
 	vecmath.Softplus(out, out)
-	for k, b := range n.beta {
-		out[k] /= b
+	for k, v := range n.inv {
+		out[k] *= v
 	}
 }
 
@@ -367,17 +375,18 @@ func (n *next) IntensitiesAt(dts []float64, out []float64) {
 		}
 	}
 	vecmath.Exp(all, all)
+	bm, bd, inv := n.bm[:K], n.bd[:K], n.inv[:K]
 	for j := range dts {
 		o := out[j*K : (j+1)*K]
-		for k, mu := range n.mu {
-			o[k] = n.beta[k] * (mu + (n.eta[k]-mu)*o[k])
+		for k, v := range bm {
+			o[k] = v + bd[k]*o[k]
 		}
 	}
 	vecmath.Softplus(all, all)
 	for j := range dts {
 		o := out[j*K : (j+1)*K]
-		for k, b := range n.beta {
-			o[k] /= b
+		for k, v := range inv {
+			o[k] *= v
 		}
 	}
 }
