@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/gotpp/gotpp/engine"
+	"github.com/gotpp/gotpp/internal/vecmath"
 	"github.com/gotpp/gotpp/params"
 	"github.com/gotpp/gotpp/predict"
 )
@@ -46,12 +47,107 @@ func LogNormMix(t *engine.Tape, mu, rho, logit *engine.Tensor, y []float64, mode
 	out := t.New()
 	cache := t.Floats(3 * R * C) // ∂ℓ/∂μ, ∂ℓ/∂ρ, ∂ℓ/∂logit
 	gMu, gRho, gLg := cache[:R*C], cache[R*C:2*R*C], cache[2*R*C:]
-	a := make([]float64, C)  // log w_c + log term_c
-	lw := make([]float64, C) // log w_c
+	// Density rows (all but a few) are computed for all rows at once, the
+	// exponentials through internal/vecmath: per row only the two
+	// log-sum-exps' logarithms are scalar calls. Survival rows (one per
+	// sequence) are recomputed below by the scalar loop.
+	n := R * C
+	work := t.Floats(5 * n)
+	rp, drp, isig, e, a := work[:n], work[n:2*n], work[2*n:3*n], work[3*n:4*n], work[4*n:]
+	if floor {
+		for i, v := range rho.Data[:n] {
+			e[i] = v - lo
+		}
+		vecmath.SoftplusSigmoid(rp, drp, e)
+		for i := range rp {
+			rp[i] += lo
+		}
+	} else {
+		copy(rp, rho.Data[:n])
+		for i := range drp {
+			drp[i] = 1
+		}
+	}
+	for i, v := range rp {
+		isig[i] = -v
+	}
+	vecmath.Exp(isig, isig) // 1/σ
+	// softmax weights: e = exp(logit − row max)
+	rowMax := func(x []float64, r int) float64 {
+		m := x[r*C]
+		for _, v := range x[r*C+1 : (r+1)*C] {
+			if v > m {
+				m = v
+			}
+		}
+		return m
+	}
+	lg := logit.Data[:n]
+	for r := 0; r < R; r++ {
+		m := rowMax(lg, r)
+		for c := r * C; c < (r+1)*C; c++ {
+			e[c] = lg[c] - m
+		}
+	}
+	vecmath.Exp(e, e)
 	sum := 0.0
 	for r := 0; r < R; r++ {
-		md := mode[r]
-		if md != MixDensity && md != MixSurvival {
+		if mode[r] != MixDensity {
+			continue
+		}
+		base := r * C
+		s := 0.0
+		for _, v := range e[base : base+C] {
+			s += v
+		}
+		lse := rowMax(lg, r) + math.Log(s)
+		inv := 1 / s
+		for c := base; c < base+C; c++ {
+			z := (y[r] - mu.Data[c]) * isig[c]
+			a[c] = lg[c] - lse + LogNormPDF(z) - rp[c]
+			gMu[c] = z * isig[c]
+			gRho[c] = (z*z - 1) * drp[c]
+			e[c] *= inv // w_c
+		}
+	}
+	// posterior weights q = exp(a − row max)/Σ, in one exp over the
+	// density rows' block (other rows hold zeros)
+	for r := 0; r < R; r++ {
+		if mode[r] != MixDensity {
+			continue
+		}
+		m := rowMax(a, r)
+		for c := r * C; c < (r+1)*C; c++ {
+			a[c] -= m
+		}
+		gLg[r*C] = m // kept until the row is finished below
+	}
+	q := rp // rp is no longer needed
+	vecmath.Exp(q, a)
+	for r := 0; r < R; r++ {
+		if mode[r] != MixDensity {
+			continue
+		}
+		base := r * C
+		m := gLg[base]
+		s := 0.0
+		for _, v := range q[base : base+C] {
+			s += v
+		}
+		sum += m + math.Log(s)
+		inv := 1 / s
+		for c := base; c < base+C; c++ {
+			qc := q[c] * inv
+			gMu[c] *= qc
+			gRho[c] *= qc
+			gLg[c] = qc - e[c]
+		}
+	}
+	// survival rows, scalar
+	as := make([]float64, C) // log w_c + log term_c
+	lw := make([]float64, C) // log w_c
+	for r := 0; r < R; r++ {
+		if mode[r] != MixSurvival {
 			continue
 		}
 		base := r * C
@@ -67,21 +163,15 @@ func LogNormMix(t *engine.Tape, mu, rho, logit *engine.Tensor, y []float64, mode
 			}
 			sig := math.Exp(rp)
 			z := (y[r] - mu.Data[base+c]) / sig
-			if md == MixDensity {
-				a[c] = lw[c] + LogNormPDF(z) - rp
-				gMu[base+c] = z / sig
-				gRho[base+c] = (z*z - 1) * drp
-			} else {
-				a[c] = lw[c] + LogNormSF(z)
-				h := NormHazard(z)
-				gMu[base+c] = h / sig
-				gRho[base+c] = h * z * drp
-			}
+			as[c] = lw[c] + LogNormSF(z)
+			h := NormHazard(z)
+			gMu[base+c] = h / sig
+			gRho[base+c] = h * z * drp
 		}
-		l := logSumExp(a)
+		l := logSumExp(as)
 		sum += l
 		for c := 0; c < C; c++ {
-			q := math.Exp(a[c] - l)
+			q := math.Exp(as[c] - l)
 			gMu[base+c] *= q
 			gRho[base+c] *= q
 			gLg[base+c] = q - math.Exp(lw[c])
