@@ -527,18 +527,24 @@ func TestChunking(t *testing.T) {
 	})
 }
 
-// TestNextBreakIsTheStepRuleKinks: NextBreak returns the next offset where
-// stepSizes changes its rule or its number of full steps, and the
-// intensity is continuous there.
+// TestNextBreakIsTheStepRuleKinks: Config.gridBreak (allBreaks) returns
+// the next offset where stepSizes changes its rule or its number of full
+// steps, and the intensity is continuous there; NextBreak returns one of
+// those offsets, no earlier than the next one (TestNextBreakSkipsNegligibleKinks
+// checks which).
 func TestNextBreakIsTheStepRuleKinks(t *testing.T) {
 	m := newTest(t, Config{HiddenSize: 4, Steps: 3, MaxStep: 0.25}, 2)
-	n := m.NextAfter(&data.Sequence{}, 0).(*next)
+	nb := m.NextAfter(&data.Sequence{}, 0).(*next)
+	n := allBreaks{nb}
 	for _, tc := range []struct{ dt, want float64 }{
 		{0, 0.75}, {0.3, 0.75}, {0.75, 1}, {0.76, 1}, {0.999, 1}, {1, 1.25}, {2.6, 2.75},
 		{maxGridSteps*0.25 - 0.1, maxGridSteps * 0.25}, {maxGridSteps * 0.25, math.Inf(1)},
 	} {
 		if got := n.NextBreak(tc.dt); got != tc.want {
-			t.Errorf("NextBreak(%g) = %g, want %g", tc.dt, got, tc.want)
+			t.Errorf("gridBreak(%g) = %g, want %g", tc.dt, got, tc.want)
+		}
+		if got := nb.NextBreak(tc.dt); got < tc.want || (got != math.Inf(1) && got != math.Round(got/0.25)*0.25) {
+			t.Errorf("NextBreak(%g) = %g, want a grid point >= %g", tc.dt, got, tc.want)
 		}
 	}
 	// The number of full steps changes exactly at the breaks.

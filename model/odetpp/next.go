@@ -4,9 +4,6 @@ import (
 	"iter"
 	"math"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
-
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/internal/vecmath"
@@ -39,20 +36,28 @@ func (m *Model) newScratch() *scratch {
 }
 
 // field writes f(h) = tanh(W₂·tanh(W₁·h + b₁) + b₂) − ρ⊙tanh(h) into out,
-// the affine maps as BLAS matrix-vector products.
-func (m *Model) field(h, out []float64, sc *scratch) {
+// the affine maps by affineRowsFMA (so that fieldBlock, which applies the
+// field to many states at once, gives the same values bit for bit).
+func (m *Model) field(h, out []float64, sc *scratch) { m.fieldKeep(h, out, sc, nil) }
+
+// fieldKeep is field, and when keep is not nil it also stores the
+// activations tanh(W₁·h + b₁), tanh(W₂·… + b₂) and tanh(h) in keep[0..2]
+// (for the field's Jacobian, see kinkFromStages).
+func (m *Model) fieldKeep(h, out []float64, sc *scratch, keep *[3][]float64) {
 	H := m.cfg.HiddenSize
-	impl := blas64.Implementation()
 	a := sc.a[:H]
-	copy(a, m.b1.Value)
-	impl.Dgemv(blas.Trans, H, H, 1, m.w1.Value, H, h, 1, 1, a, 1)
+	affineRowsFMA(1, H, H, h, m.w1.Value, m.b1.Value, a)
 	vecmath.Tanh(a, a)
 	out = out[:H]
-	copy(out, m.b2.Value)
-	impl.Dgemv(blas.Trans, H, H, 1, m.w2.Value, H, a, 1, 1, out, 1)
+	affineRowsFMA(1, H, H, a, m.w2.Value, m.b2.Value, out)
 	vecmath.Tanh(out, out)
 	th, rho := sc.th[:H], sc.rho[:H]
 	vecmath.Tanh(th, h[:H])
+	if keep != nil {
+		copy(keep[0], a)
+		copy(keep[1], out)
+		copy(keep[2], th)
+	}
 	for j, v := range out {
 		out[j] = v - rho[j]*th[j]
 	}
@@ -81,19 +86,30 @@ func (m *Model) rk4(dst []float64, s float64, sc *scratch) {
 // rk4From is rk4 with the first slope k1 = f(dst) given (k1 is read
 // before dst changes and may be sc.k1 or a cached copy).
 func (m *Model) rk4From(dst []float64, s float64, k1 []float64, sc *scratch) {
+	m.rk4FromKeep(dst, s, k1, sc, nil)
+}
+
+// rk4FromKeep is rk4From, and when keep is not nil it stores the
+// activations of the field at the stages y₂, y₃, y₄ in keep[0..2]
+// (fieldKeep); the stage slopes k₂, k₃, k₄ are left in sc.
+func (m *Model) rk4FromKeep(dst []float64, s float64, k1 []float64, sc *scratch, keep *[3][3][]float64) {
+	var kp [3]*[3][]float64
+	if keep != nil {
+		kp = [3]*[3][]float64{&keep[0], &keep[1], &keep[2]}
+	}
 	y := sc.y
 	for j := range y {
 		y[j] = dst[j] + s/2*k1[j]
 	}
-	m.field(y, sc.k2, sc)
+	m.fieldKeep(y, sc.k2, sc, kp[0])
 	for j := range y {
 		y[j] = dst[j] + s/2*sc.k2[j]
 	}
-	m.field(y, sc.k3, sc)
+	m.fieldKeep(y, sc.k3, sc, kp[1])
 	for j := range y {
 		y[j] = dst[j] + s*sc.k3[j]
 	}
-	m.field(y, sc.k4, sc)
+	m.fieldKeep(y, sc.k4, sc, kp[2])
 	for j := range dst {
 		dst[j] += s / 6 * (k1[j] + 2*sc.k2[j] + 2*sc.k3[j] + sc.k4[j])
 	}
@@ -149,7 +165,17 @@ func (m *Model) lawAfter(s state) *next {
 	for k, v := range m.logBeta.Value {
 		beta[k] = math.Exp(v)
 	}
-	return &next{m: m, s: s, h: make([]float64, m.cfg.HiddenSize), sc: m.newScratch(), beta: beta}
+	// the output layer with its columns padded with zeros to a multiple of
+	// 16, for affineRowsFMA's kernel
+	H, K := m.cfg.HiddenSize, m.k
+	kp := (K + 15) / 16 * 16
+	wp := make([]float64, (H+1)*kp+kp)
+	for d := 0; d < H; d++ {
+		copy(wp[d*kp:d*kp+K], m.wout.Value[d*K:(d+1)*K])
+	}
+	copy(wp[H*kp:H*kp+K], m.bout.Value)
+	return &next{m: m, s: s, h: make([]float64, H), sc: m.newScratch(), beta: beta,
+		kp: kp, woutP: wp[:H*kp], boutP: wp[H*kp : (H+1)*kp], zP: wp[(H+1)*kp:]}
 }
 
 // next evaluates the discretised intensity after one history. Offsets past
@@ -160,7 +186,8 @@ func (m *Model) lawAfter(s state) *next {
 // offset, so it is computed once too (k1 for the last event's state,
 // gridK1[j] = f(grid[j])): an evaluation costs 4·Steps − 1 field
 // evaluations on the Steps-step rule and 3 on the grid, with results
-// identical to solving afresh.
+// identical to solving afresh. IntensitiesAt (nextbatch.go) evaluates
+// many offsets at once with the same roundings.
 type next struct {
 	m      *Model
 	s      state
@@ -170,17 +197,30 @@ type next struct {
 	k1     []float64
 	grid   [][]float64
 	gridK1 [][]float64
+	// the grid is periodic from grid[cycleAt] on, with period period (0:
+	// no cycle found yet); see gridAt
+	period, cycleAt int
+	blk             block     // IntensitiesAt's work blocks
+	kw              *kinkWork // kinkFromStages' work vectors
+	// kinks[j] = κ_j for the stored grid states, kinkCycle that of the
+	// step into the cycle (gridAt, kink)
+	kinks     []float64
+	kinkCycle float64
+	// the output layer, columns padded to kp (see head)
+	kp               int
+	woutP, boutP, zP []float64
 }
 
 func (n *next) NumTypes() int { return n.m.k }
 
-// NextBreak implements predict.Breakpointed. The discretised intensity is
-// smooth in dt on (0, Steps·MaxStep] (Steps equal steps) and on each grid
-// cell (j·MaxStep, (j+1)·MaxStep] beyond (j full steps and a remainder),
-// with kinks where the step rule changes: at j·MaxStep for Steps <= j <=
-// maxGridSteps (after the last one the remainder step just grows).
-func (n *next) NextBreak(dt float64) float64 {
-	c := n.m.cfg
+// gridBreak is the smallest offset > dt where the step rule changes
+// (+Inf when there is none): the discretised intensity is smooth in dt on
+// (0, Steps·MaxStep] (Steps equal steps) and on each grid cell
+// (j·MaxStep, (j+1)·MaxStep] beyond (j full steps and a remainder), with
+// kinks where the step rule changes: at j·MaxStep for Steps <= j <=
+// maxGridSteps (after the last one the remainder step just grows). It
+// returns the index j of the break j·MaxStep (maxGridSteps+1 for +Inf).
+func (c Config) gridBreak(dt float64) int {
 	j := math.Floor(dt/c.MaxStep) + 1
 	if b := (j - 1) * c.MaxStep; b > dt { // rounding of the division
 		j--
@@ -190,9 +230,9 @@ func (n *next) NextBreak(dt float64) float64 {
 		j++
 	}
 	if j > maxGridSteps {
-		return math.Inf(1)
+		return maxGridSteps + 1
 	}
-	return j * c.MaxStep
+	return int(j)
 }
 
 // Intensities writes λ_k(t_last + dt) into out.
@@ -214,35 +254,115 @@ func (n *next) Intensities(dt float64, out []float64) {
 				m.rk4(n.h, s, n.sc)
 			}
 		}
-		m.head(n.h, n.beta, out)
+		n.head(n.h, out)
 		return
 	}
 	k, r := gridSplit(dt, c.MaxStep)
+	g := n.gridAt(k)
+	copy(n.h, n.grid[g])
+	if r > 0 {
+		m.rk4From(n.h, r, n.gridK1[g], n.sc)
+	}
+	n.head(n.h, out)
+}
+
+// gridAt returns the index i of the stored grid state equal to grid[k]
+// (n.grid[i], n.gridK1[i]), computing the grid up to there once, with the
+// kinks κ_j of its grid points (kinkFromStages; n.kinks[j] for the stored
+// states j, n.kinkCycle for the step into the cycle). n.k1 must be set.
+//
+// The grid recursion grid[j+1] = RK4(grid[j]) is deterministic, so once a
+// state repeats a recent one bit for bit, grid[j] = grid[j−p], the grid is
+// periodic from there on: grid[j+q] = grid[j−p+q] for all q >= 0. Relaxing
+// states end in such a cycle (on Taobao after 55–70 steps, p = 1, 2 or 4:
+// the fixed point to rounding), so the grid is stored up to the cycle
+// only and later states are looked up, bit for bit those that stepping on
+// would give, however long the law's horizon.
+func (n *next) gridAt(k int) int {
+	if n.period > 0 {
+		if k >= n.cycleAt {
+			return n.cycleAt - n.period + (k-n.cycleAt)%n.period
+		}
+		return k
+	}
+	m := n.m
 	if n.grid == nil {
 		n.grid = [][]float64{append([]float64(nil), n.s...)}
 		n.gridK1 = [][]float64{n.k1}
+		n.kinks = []float64{0}
+	}
+	if n.kw == nil {
+		n.kw = newKinkWork(m.cfg.HiddenSize, n.kp)
 	}
 	for len(n.grid) <= k {
 		last := len(n.grid) - 1
 		g := append([]float64(nil), n.grid[last]...)
-		m.rk4From(g, c.MaxStep, n.gridK1[last], n.sc)
-		gk := make([]float64, c.HiddenSize)
+		m.rk4FromKeep(g, m.cfg.MaxStep, n.gridK1[last], n.sc, &n.kw.keep)
+		for p := 1; p <= maxGridPeriod && p <= last+1; p++ {
+			if i := last + 1 - p; sameBits(g, n.grid[i]) {
+				n.period, n.cycleAt = p, last+1
+				if p > 1 { // p = 1: the same state on both sides, no kink
+					n.kinkCycle = n.kinkFromStages(last, i)
+				}
+				return n.gridAt(k)
+			}
+		}
+		gk := make([]float64, m.cfg.HiddenSize)
 		m.field(g, gk, n.sc)
 		n.grid = append(n.grid, g)
 		n.gridK1 = append(n.gridK1, gk)
+		n.kinks = append(n.kinks, n.kinkFromStages(last, last+1))
 	}
-	copy(n.h, n.grid[k])
-	if r > 0 {
-		m.rk4From(n.h, r, n.gridK1[k], n.sc)
+	return k
+}
+
+// maxGridPeriod is the longest cycle of grid states gridAt looks for.
+const maxGridPeriod = 8
+
+// sameBits reports whether a and b hold the same float64 bit patterns.
+func sameBits(a, b []float64) bool {
+	for i, v := range a {
+		if math.Float64bits(v) != math.Float64bits(b[i]) {
+			return false
+		}
 	}
-	m.head(n.h, n.beta, out)
+	return true
+}
+
+// head writes the intensities softplus_β(h·W + b) of the state h into
+// out: Model.head with the affine map by affineRowsFMA on the padded
+// output layer (the same values as IntensitiesAt's heads, bit for bit).
+func (n *next) head(h, out []float64) {
+	K := n.m.k
+	affineRowsFMA(1, len(h), n.kp, h, n.woutP, n.boutP, n.zP)
+	copy(out[:K], n.zP)
+	softplusBeta(n.beta, out[:K])
 }
 
 // head writes softplus_β(h·W + b) into out, with beta[k] = exp(s_k).
 func (m *Model) head(h, beta, out []float64) {
 	affine(m.wout.Value, m.bout.Value, h, out, m.k)
-	for k, z := range out {
-		out[k] = engine.Softplus(beta[k]*z) / beta[k]
+	softplusBeta(beta, out)
+}
+
+// softplusBeta replaces each z of the rows of z (rows of len(beta)) by
+// softplus(β_k·z)/β_k, the softplus over the whole block in one vecmath
+// call (vecmath computes each element the same way wherever it sits in
+// the slice, so a row gives the same values alone or in a block).
+func softplusBeta(beta, z []float64) {
+	K := len(beta)
+	for i := 0; i < len(z); i += K {
+		row := z[i : i+K]
+		for k, v := range row {
+			row[k] = beta[k] * v
+		}
+	}
+	vecmath.Softplus(z, z)
+	for i := 0; i < len(z); i += K {
+		row := z[i : i+K]
+		for k, v := range row {
+			row[k] = v / beta[k]
+		}
 	}
 }
 
