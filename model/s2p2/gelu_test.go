@@ -108,3 +108,30 @@ func TestIntensitiesMatchScalar(t *testing.T) {
 		}
 	}
 }
+
+// TestGeluSlice: geluSlice, the loop IntensitiesAt runs over whole blocks,
+// gives geluFast's values bit for bit: across and beyond the table, at the
+// piece boundaries, at random points and at the special values.
+func TestGeluSlice(t *testing.T) {
+	var xs []float64
+	for x := -12.0; x <= 12; x += 1.0 / 1024 {
+		xs = append(xs, x)
+	}
+	for i := 0; i <= geluPieces; i++ {
+		b := geluLo + float64(i)/geluScale
+		xs = append(xs, b, math.Nextafter(b, math.Inf(-1)), math.Nextafter(b, math.Inf(1)))
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 20000; i++ {
+		xs = append(xs, rng.NormFloat64()*5)
+	}
+	xs = append(xs, 0, -30, -40, -1e300, 30, 1e300, math.Inf(1), math.Inf(-1), math.NaN())
+	got := append([]float64(nil), xs...)
+	geluSlice(got)
+	for i, x := range xs {
+		want := geluFast(x)
+		if math.Float64bits(got[i]) != math.Float64bits(want) && !(math.IsNaN(got[i]) && math.IsNaN(want)) {
+			t.Fatalf("geluSlice at %v: %v, geluFast %v", x, got[i], want)
+		}
+	}
+}

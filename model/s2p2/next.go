@@ -184,6 +184,8 @@ type next struct {
 	// the decay rate e^{a_p}·δ_p and the frequency ω_p·δ_p of the interval
 	rates []float64
 	beta  []float64 // β_k = e^{s_k}
+
+	bb *batchBufs // IntensitiesAt's work matrices (batch.go)
 }
 
 // prepare fills the dt-independent quantities of n (NextAfter calls it; a
