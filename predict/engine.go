@@ -94,6 +94,7 @@ type engine struct {
 	lamN  [nK]float64   // Λ at the nodes
 	sN    [nK]float64   // S at the nodes
 	mass  []float64     // per-type mass of the current panel (K15)
+	gmass []float64     // the same by the embedded Gauss rule (G7)
 	scr   []float64
 	evals int
 	h0    float64
@@ -144,15 +145,16 @@ func (e *engine) reset(n Next, o Options) error {
 		return fmt.Errorf("predict: Next has %d mark types", k)
 	}
 	if e.k != k || e.mass == nil {
-		buf := make([]float64, (nK+2)*k)
+		buf := make([]float64, (nK+3)*k)
 		for j := range e.lam {
 			e.lam[j] = buf[j*k : (j+1)*k : (j+1)*k]
 		}
 		e.mass = buf[nK*k : (nK+1)*k : (nK+1)*k]
-		e.scr = buf[(nK+1)*k:]
+		e.gmass = buf[(nK+1)*k : (nK+2)*k : (nK+2)*k]
+		e.scr = buf[(nK+2)*k:]
 		e.lamAll = buf[:nK*k]
 	}
-	*e = engine{n: n, k: k, o: o, lam: e.lam, lamAll: e.lamAll, mass: e.mass, scr: e.scr, panels: e.panels[:0]}
+	*e = engine{n: n, k: k, o: o, lam: e.lam, lamAll: e.lamAll, mass: e.mass, gmass: e.gmass, scr: e.scr, panels: e.panels[:0]}
 	e.brk, _ = n.(Breakpointed)
 	e.bat, _ = n.(BatchIntensities)
 	if cf, ok := n.(ClosedForm); ok {
@@ -391,20 +393,41 @@ func (e *engine) evalPanel(a, h, lamA float64, withMass bool) (panel, error) {
 	p.intS, p.errS = r*ks, abs(r*(ks-gs))
 	p.intTF = r * tf
 	p.errM = 0
-	for k := 0; k < e.k; k++ {
-		var km, gm float64
-		for j := 0; j < nK; j++ {
-			var g float64
-			if e.mode == dens {
-				g = e.d.p[k] * e.tot[j]
-			} else {
-				g = e.lam[j][k] * e.sN[j]
+	if e.mode == dens {
+		for k := 0; k < e.k; k++ {
+			var km, gm float64
+			for j := 0; j < nK; j++ {
+				g := e.d.p[k] * e.tot[j]
+				km += wK[j] * g
+				gm += wG[j] * g
 			}
-			km += wK[j] * g
-			gm += wG[j] * g
+			e.mass[k] = r * km
+			p.errM += abs(r * (km - gm))
 		}
-		e.mass[k] = r * km
-		p.errM += abs(r * (km - gm))
+		return p, nil
+	}
+	// ∫λ_k S by both rules, node by node over the types (λ is stored
+	// node-major): the Gauss sum only at the Gauss nodes (wG is 0 at the
+	// others)
+	km, gm := e.mass[:e.k], e.gmass[:e.k]
+	clear(km)
+	clear(gm)
+	for j := 0; j < nK; j++ {
+		row := e.lam[j][:len(km)]
+		ck := wK[j] * e.sN[j]
+		for k, v := range row {
+			km[k] += ck * v
+		}
+		if wG[j] != 0 {
+			cg := wG[j] * e.sN[j]
+			for k, v := range row {
+				gm[k] += cg * v
+			}
+		}
+	}
+	for k, v := range km {
+		p.errM += abs(r * (v - gm[k]))
+		km[k] = r * v
 	}
 	return p, nil
 }
