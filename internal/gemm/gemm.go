@@ -65,13 +65,7 @@ func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda i
 	}
 	aT := tA != blas.NoTrans
 	bT := tB != blas.NoTrans
-	if aT {
-		if lda < max(1, m) {
-			panic(badLdA)
-		}
-	} else if lda < max(1, k) {
-		panic(badLdA)
-	}
+	checkLdA(aT, m, k, lda)
 	if bT {
 		if ldb < max(1, k) {
 			panic(badLdB)
@@ -85,13 +79,7 @@ func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda i
 	if m == 0 || n == 0 {
 		return
 	}
-	if aT {
-		if len(a) < (k-1)*lda+m {
-			panic(shortA)
-		}
-	} else if len(a) < (m-1)*lda+k {
-		panic(shortA)
-	}
+	checkLenA(aT, m, k, a, lda)
 	if bT {
 		if len(b) < (n-1)*ldb+k {
 			panic(shortB)
@@ -110,6 +98,29 @@ func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda i
 }
 
 // scaleC sets C = beta·C (C = 0 when beta is 0, without reading C).
+// checkLdA panics unless lda fits op(A) (m×k, stored k×m when aT).
+func checkLdA(aT bool, m, k, lda int) {
+	if aT {
+		if lda < max(1, m) {
+			panic(badLdA)
+		}
+	} else if lda < max(1, k) {
+		panic(badLdA)
+	}
+}
+
+// checkLenA panics unless a holds op(A) (m, k > 0) with leading dimension
+// lda.
+func checkLenA(aT bool, m, k int, a []float64, lda int) {
+	if aT {
+		if len(a) < (k-1)*lda+m {
+			panic(shortA)
+		}
+	} else if len(a) < (m-1)*lda+k {
+		panic(shortA)
+	}
+}
+
 func scaleC(m, n int, beta float64, c []float64, ldc int) {
 	if beta == 1 {
 		return

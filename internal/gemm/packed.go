@@ -103,27 +103,15 @@ func DgemmPacked(tA blas.Transpose, m int, alpha float64, a []float64, lda int, 
 		panic(mLT0)
 	}
 	aT := tA != blas.NoTrans
-	m0, n, k := m, p.n, p.k
-	if aT {
-		if lda < max(1, m) {
-			panic(badLdA)
-		}
-	} else if lda < max(1, k) {
-		panic(badLdA)
-	}
+	n, k := p.n, p.k
+	checkLdA(aT, m, k, lda)
 	if ldc < max(1, n) {
 		panic(badLdC)
 	}
-	if m0 == 0 {
+	if m == 0 {
 		return
 	}
-	if aT {
-		if len(a) < (k-1)*lda+m {
-			panic(shortA)
-		}
-	} else if len(a) < (m-1)*lda+k {
-		panic(shortA)
-	}
+	checkLenA(aT, m, k, a, lda)
 	if len(c) < (m-1)*ldc+n {
 		panic(shortC)
 	}
