@@ -66,9 +66,14 @@
 // the other on the calling goroutine (bit-identical to gonum's, no
 // goroutines), and large products are cut into tiles small enough that
 // gonum does not start goroutines of its own: parallelism is Workers' job.
-// Matrix-vector shapes go to Dgemv. Elementwise exp, tanh, sigmoid and
-// softplus over whole rows go through internal/vecmath (AVX2 kernels, pure
-// Go elsewhere). Building
+// Matrix-vector shapes go to Dgemv. A recurrent cell's weights, multiplied
+// at every step, are packed for the kernel once per tape (StepMatMul,
+// StepMatMulT: repacking them at every step cost a tenth of a small
+// product). Elementwise exp, tanh, sigmoid and softplus over whole rows go
+// through internal/vecmath (AVX2 kernels, pure Go elsewhere), and the
+// continuous-time LSTM's backward sums through a small AVX2 kernel of its
+// own (ctback_amd64.s: five vector streams per element, which Go's
+// compiler leaves scalar; a Go loop elsewhere). Building
 // with the tag openblas (cgo and the system's libopenblas, e.g. Debian's
 // libopenblas-dev) sends the engine's products to OpenBLAS instead,
 // single-threaded; BLAS reports which is in use. Default builds and tests
