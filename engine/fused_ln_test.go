@@ -47,26 +47,7 @@ func fixedRows(t *Tape, n int) []float64 {
 
 // TestAddLayerNormGradients checks AddLayerNorm's backward pass against
 // central finite differences.
-func TestAddLayerNormGradients(t *testing.T) {
-	for ci, c := range addLNCases() {
-		t.Run(c.name, func(t *testing.T) {
-			seed := uint64(500 + ci)
-			ps := makeInputs(c, seed)
-			tp := NewTape()
-			loss := func() float64 {
-				tp.Reset()
-				return scalarLoss(tp, tp, c, ps, seed).Item()
-			}
-			grad := func() {
-				tp.Reset()
-				tp.Backward(scalarLoss(tp, tp, c, ps, seed))
-			}
-			if err := CheckGradients(ps, loss, grad, GradCheck{RelTol: 1e-6, AbsTol: 1e-9}); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-}
+func TestAddLayerNormGradients(t *testing.T) { checkCaseGradients(t, addLNCases(), 500) }
 
 // TestAddLayerNormMatchesUnfused checks that AddLayerNorm's values and
 // gradients are bit-identical to LayerNorm(Add(x, y)).

@@ -263,24 +263,7 @@ func (t *Tape) Softmax(a *Tensor) *Tensor {
 	R, C := a.Rows(), a.Cols()
 	out := t.newTensor(shOf(a), false)
 	for r := 0; r < R; r++ {
-		x := a.Data[r*C : (r+1)*C]
-		o := out.Data[r*C : (r+1)*C]
-		m := math.Inf(-1)
-		for _, v := range x {
-			m = max(m, v)
-		}
-		for i, v := range x {
-			o[i] = v - m
-		}
-		vecmath.Exp(o, o)
-		s := 0.0
-		for _, e := range o {
-			s += e
-		}
-		inv := 1 / s
-		for i := range o {
-			o[i] *= inv
-		}
+		vecmath.Softmax(out.Data[r*C:(r+1)*C], a.Data[r*C:(r+1)*C])
 	}
 	t.record(&Node{kind: opSoftmax, Out: [4]*Tensor{out}, In: [6]*Tensor{a}})
 	return out

@@ -128,10 +128,15 @@ func primitiveCases() []opCase {
 
 // TestPrimitiveGradients checks every primitive op's backward pass against
 // central finite differences.
-func TestPrimitiveGradients(t *testing.T) {
-	for ci, c := range primitiveCases() {
+func TestPrimitiveGradients(t *testing.T) { checkCaseGradients(t, primitiveCases(), 100) }
+
+// checkCaseGradients checks each case's backward pass against central
+// finite differences of its scalar loss, case i with inputs from seed
+// seedBase+i.
+func checkCaseGradients(t *testing.T, cases []opCase, seedBase uint64) {
+	for ci, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			seed := uint64(100 + ci)
+			seed := seedBase + uint64(ci)
 			ps := makeInputs(c, seed)
 			tp := NewTape()
 			loss := func() float64 {

@@ -1,5 +1,7 @@
 package vecmath
 
+import "math"
+
 func check(dst, x []float64) {
 	if len(dst) < len(x) {
 		panic("vecmath: destination slice shorter than source")
@@ -85,4 +87,32 @@ func SoftplusSigmoid(sp, sg, x []float64) {
 		return
 	}
 	softplusSigmoidGeneric(sp[:len(x)], sg[:len(x)], x)
+}
+
+// Softmax sets dst[i] = exp(x[i] − max x)/Σ_j exp(x[j] − max x) (dst may be
+// x itself): the exponentials in one Exp call, the normalisation as one
+// multiplication by the reciprocal of the sum. A NaN in x makes every
+// output NaN. It panics if len(dst) < len(x).
+func Softmax(dst, x []float64) {
+	check(dst, x)
+	if len(x) == 0 {
+		return
+	}
+	o := dst[:len(x)]
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = max(m, v)
+	}
+	for i, v := range x {
+		o[i] = v - m
+	}
+	Exp(o, o)
+	s := 0.0
+	for _, e := range o {
+		s += e
+	}
+	inv := 1 / s
+	for i := range o {
+		o[i] *= inv
+	}
 }

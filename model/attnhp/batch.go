@@ -174,7 +174,7 @@ func (n *next) IntensitiesAt(dts []float64, out []float64) {
 			for j := 0; j < J; j++ {
 				sc := b.scores[j*ls : (j+1)*ls]
 				sc[i] = dot(b.q[j*HD+h*D:j*HD+(h+1)*D], b.sk[j*HD+h*D:j*HD+(h+1)*D]) * scale
-				softmaxInPlace(sc)
+				vecmath.Softmax(sc, sc)
 			}
 			switch {
 			case i > 0 && wp != nil:
@@ -227,25 +227,3 @@ func (n *next) IntensitiesAt(dts []float64, out []float64) {
 }
 
 var _ predict.BatchIntensities = (*next)(nil)
-
-// softmaxInPlace replaces the scores sc (at least one) by their softmax.
-func softmaxInPlace(sc []float64) {
-	mx := sc[0]
-	for _, v := range sc[1:] {
-		if v > mx {
-			mx = v
-		}
-	}
-	for s := range sc {
-		sc[s] -= mx
-	}
-	vecmath.Exp(sc, sc)
-	z := 0.0
-	for _, v := range sc {
-		z += v
-	}
-	inv := 1 / z
-	for s := range sc {
-		sc[s] *= inv
-	}
-}

@@ -52,8 +52,9 @@ func LogNormMix(t *engine.Tape, mu, rho, logit *engine.Tensor, y []float64, mode
 	// log-sum-exps' logarithms are scalar calls. Survival rows (one per
 	// sequence) are recomputed below by the scalar loop.
 	n := R * C
-	work := t.Floats(5 * n)
-	rp, drp, isig, e, a := work[:n], work[n:2*n], work[2*n:3*n], work[3*n:4*n], work[4*n:]
+	work := t.Floats(5*n + 2*R)
+	rp, drp, isig, e, a := work[:n], work[n:2*n], work[2*n:3*n], work[3*n:4*n], work[4*n:5*n]
+	lgMax, aMax := work[5*n:5*n+R], work[5*n+R:] // per row, the largest logit and a
 	if floor {
 		for i, v := range rho.Data[:n] {
 			e[i] = v - lo
@@ -85,6 +86,7 @@ func LogNormMix(t *engine.Tape, mu, rho, logit *engine.Tensor, y []float64, mode
 	lg := logit.Data[:n]
 	for r := 0; r < R; r++ {
 		m := rowMax(lg, r)
+		lgMax[r] = m
 		for c := r * C; c < (r+1)*C; c++ {
 			e[c] = lg[c] - m
 		}
@@ -100,7 +102,7 @@ func LogNormMix(t *engine.Tape, mu, rho, logit *engine.Tensor, y []float64, mode
 		for _, v := range e[base : base+C] {
 			s += v
 		}
-		lse := rowMax(lg, r) + math.Log(s)
+		lse := lgMax[r] + math.Log(s)
 		inv := 1 / s
 		for c := base; c < base+C; c++ {
 			z := (y[r] - mu.Data[c]) * isig[c]
@@ -120,7 +122,7 @@ func LogNormMix(t *engine.Tape, mu, rho, logit *engine.Tensor, y []float64, mode
 		for c := r * C; c < (r+1)*C; c++ {
 			a[c] -= m
 		}
-		gLg[r*C] = m // kept until the row is finished below
+		aMax[r] = m
 	}
 	q := rp // rp is no longer needed
 	vecmath.Exp(q, a)
@@ -129,7 +131,7 @@ func LogNormMix(t *engine.Tape, mu, rho, logit *engine.Tensor, y []float64, mode
 			continue
 		}
 		base := r * C
-		m := gLg[base]
+		m := aMax[r]
 		s := 0.0
 		for _, v := range q[base : base+C] {
 			s += v
