@@ -156,42 +156,61 @@ func pack(seqs []*data.Sequence, idx []int, k int) *Batch {
 	for _, s := range seqs {
 		L = max(L, len(s.Times))
 	}
-	b := &Batch{
-		B: B, L: L, NumTypes: k,
-		Times: make([]float64, L*B),
-		Dt:    make([]float64, L*B),
-		Types: make([]int, L*B),
-		Mask:  make([]float64, L*B),
-		Lens:  make([]int, B),
-		Start: make([]float64, B),
-		End:   make([]float64, B),
-		Tail:  make([]float64, B),
-		Index: append([]int(nil), idx...),
-		IDs:   make([]string, B),
-	}
+	b := newBatch(B, L, k)
+	copy(b.Index, idx)
 	for c, s := range seqs {
-		n := len(s.Times)
-		b.Lens[c] = n
+		b.Lens[c] = len(s.Times)
 		b.Start[c], b.End[c] = s.Start, s.End
 		b.IDs[c] = s.ID
-		prev := s.Start
-		for i := 0; i < L; i++ {
-			j := i*B + c
-			if i < n {
+	}
+	// Position-major, as the arrays are laid out: each row of B columns is
+	// written in order (reading every sequence forward), instead of one
+	// strided pass per sequence.
+	prev := b.Tail // the last event time of each column so far; Tail at the end
+	copy(prev, b.Start)
+	for i := 0; i < L; i++ {
+		row := i * B
+		times, dt, types, mask := b.Times[row:row+B], b.Dt[row:row+B], b.Types[row:row+B], b.Mask[row:row+B]
+		for c, s := range seqs {
+			if i < len(s.Times) {
 				t := s.Times[i]
-				b.Times[j] = t
-				b.Dt[j] = t - prev
-				b.Types[j] = s.Types[i]
-				b.Mask[j] = 1
-				prev = t
-			} else {
-				b.Times[j] = prev
-				b.Types[j] = k
+				times[c] = t
+				dt[c] = t - prev[c]
+				types[c] = s.Types[i]
+				mask[c] = 1
+				prev[c] = t
+				continue
 			}
+			times[c] = prev[c]
+			types[c] = k
 		}
-		b.Tail[c] = s.End - prev
+	}
+	for c := range prev {
+		prev[c] = b.End[c] - prev[c]
 	}
 	return b
+}
+
+// newBatch allocates a batch of B columns and L positions: Dt and Mask
+// zero (padding), the rest to be written. The float64 arrays share one
+// allocation, and so do the int arrays.
+func newBatch(B, L, k int) *Batch {
+	n := L * B
+	fs := make([]float64, 3*n+3*B)
+	is := make([]int, n+2*B)
+	return &Batch{
+		B: B, L: L, NumTypes: k,
+		Times: fs[:n:n],
+		Dt:    fs[n : 2*n : 2*n],
+		Mask:  fs[2*n : 3*n : 3*n],
+		Start: fs[3*n : 3*n+B : 3*n+B],
+		End:   fs[3*n+B : 3*n+2*B : 3*n+2*B],
+		Tail:  fs[3*n+2*B : 3*n+3*B : 3*n+3*B],
+		Types: is[:n:n],
+		Lens:  is[n : n+B : n+B],
+		Index: is[n+B : n+2*B : n+2*B],
+		IDs:   make([]string, B),
+	}
 }
 
 // Split divides the batch column-wise into at most n sub-batches of
@@ -200,23 +219,39 @@ func pack(seqs []*data.Sequence, idx []int, k int) *Batch {
 // sub-batches still map back to the dataset. Split is deterministic; it is
 // how the trainer spreads a batch over worker goroutines.
 func (b *Batch) Split(n int) []*Batch {
-	if n > b.B {
-		n = b.B
-	}
-	if n <= 1 {
+	n = b.NumParts(n)
+	if n == 1 {
 		return []*Batch{b}
 	}
-	out := make([]*Batch, 0, n)
-	lo := 0
-	for w := 0; w < n; w++ {
-		size := b.B / n
-		if w < b.B%n {
-			size++
-		}
-		out = append(out, b.columns(lo, lo+size))
-		lo += size
+	out := make([]*Batch, n)
+	for w := range out {
+		out[w] = b.Part(w, n)
 	}
 	return out
+}
+
+// NumParts is the number of sub-batches Split(n) makes: min(n, B), at
+// least 1.
+func (b *Batch) NumParts(n int) int { return max(1, min(n, b.B)) }
+
+// Part is sub-batch i of Split(n) (0 ≤ i < NumParts(n)), made on its own:
+// workers can each cut their part concurrently (b is only read). With one
+// part it is b itself.
+func (b *Batch) Part(i, n int) *Batch {
+	n = b.NumParts(n)
+	if i < 0 || i >= n {
+		panic(fmt.Sprintf("batch: part %d of %d", i, n))
+	}
+	if n == 1 {
+		return b
+	}
+	size, rem := b.B/n, b.B%n
+	lo := i*size + min(i, rem)
+	hi := lo + size
+	if i < rem {
+		hi++
+	}
+	return b.columns(lo, hi)
 }
 
 // columns copies columns [lo, hi) into a new batch.
@@ -226,19 +261,13 @@ func (b *Batch) columns(lo, hi int) *Batch {
 	for _, l := range b.Lens[lo:hi] {
 		L = max(L, l)
 	}
-	s := &Batch{
-		B: B, L: L, NumTypes: b.NumTypes,
-		Times: make([]float64, L*B),
-		Dt:    make([]float64, L*B),
-		Types: make([]int, L*B),
-		Mask:  make([]float64, L*B),
-		Lens:  append([]int(nil), b.Lens[lo:hi]...),
-		Start: append([]float64(nil), b.Start[lo:hi]...),
-		End:   append([]float64(nil), b.End[lo:hi]...),
-		Tail:  append([]float64(nil), b.Tail[lo:hi]...),
-		Index: append([]int(nil), b.Index[lo:hi]...),
-		IDs:   append([]string(nil), b.IDs[lo:hi]...),
-	}
+	s := newBatch(B, L, b.NumTypes)
+	copy(s.Lens, b.Lens[lo:hi])
+	copy(s.Start, b.Start[lo:hi])
+	copy(s.End, b.End[lo:hi])
+	copy(s.Tail, b.Tail[lo:hi])
+	copy(s.Index, b.Index[lo:hi])
+	copy(s.IDs, b.IDs[lo:hi])
 	for i := 0; i < L; i++ {
 		copy(s.Times[i*B:(i+1)*B], b.Times[i*b.B+lo:i*b.B+hi])
 		copy(s.Dt[i*B:(i+1)*B], b.Dt[i*b.B+lo:i*b.B+hi])

@@ -396,3 +396,16 @@ func BenchmarkPack(b *testing.B) {
 		Pack(ds, idx)
 	}
 }
+
+func BenchmarkSplit(b *testing.B) {
+	ds := randomDataset(8, 256, 64, 10)
+	idx := make([]int, len(ds.Seqs))
+	for i := range idx {
+		idx[i] = i
+	}
+	bt := Pack(ds, idx)
+	b.ReportAllocs()
+	for b.Loop() {
+		bt.Split(2)
+	}
+}

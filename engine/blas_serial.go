@@ -104,6 +104,9 @@ func checkGemmOperands(aT, bT bool, m, n, k int, a []float64, lda int, b []float
 	}
 }
 
+// fastName is blasName when fastBLAS is installed.
+const fastName = "gonum+gemm"
+
 // fastBLAS is gonum's BLAS with the matrix product of internal/gemm: a
 // serial, register-blocked AVX2+FMA kernel, about 6× gonum's serial Dgemm
 // on the engine's tall-skinny shapes (internal/gemm's doc has the table).
@@ -125,7 +128,7 @@ func init() {
 	}
 	if fastgemm.Accelerated() {
 		blas64.Use(fastBLAS{})
-		blasName, tiled = "gonum+gemm", false
+		blasName, tiled = fastName, false
 		return
 	}
 	blas64.Use(serialGonum{})

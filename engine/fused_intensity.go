@@ -198,14 +198,11 @@ func headRows(h, w, b *Tensor, keep func(int) bool, rows []int, x, z []float64) 
 			n++
 		}
 	}
-	beta := 0.0
+	var bias []float64
 	if b != nil {
-		for r := 0; r < n; r++ {
-			copy(z[r*K:(r+1)*K], b.Data)
-		}
-		beta = 1
+		bias = b.Data
 	}
-	gemm(false, false, n, K, D, 1, x, w.Data, beta, z)
+	gemmBias(n, K, D, x, w.Data, bias, z)
 }
 
 func backwardIntensityLL(t *Tape, n *Node) {

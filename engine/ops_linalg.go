@@ -5,6 +5,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+
+	fastgemm "github.com/gotpp/gotpp/internal/gemm"
 )
 
 func trans(b bool) blas.Transpose {
@@ -217,14 +219,29 @@ func (t *Tape) Linear(x, w, bias *Tensor) *Tensor {
 	}
 	M, K, N := x.Rows(), w.dims[0], w.dims[1]
 	out := t.newTensor(shOf(x).withLast(N), false)
-	beta := 0.0
+	var b []float64
 	if bias != nil {
-		fillRows(out.Data[:M*N], bias.Data[:N])
-		beta = 1
+		b = bias.Data
 	}
-	gemm(false, false, M, N, K, 1, x.Data, w.Data, beta, out.Data)
+	gemmBias(M, N, K, x.Data, w.Data, b, out.Data)
 	t.record(&Node{kind: opLinear, Out: [4]*Tensor{out}, In: [6]*Tensor{x, w, bias}})
 	return out
+}
+
+// gemmBias sets the m×n matrix c to a·w + bias (a m×k, w k×n, the row
+// bias added to every row; nil: none). With internal/gemm installed the
+// bias is merged into the product's first store, which saves a pass over
+// c; otherwise c is filled with the bias first. Both give the same bits.
+func gemmBias(m, n, k int, a, w, bias, c []float64) {
+	switch {
+	case bias == nil:
+		gemm(false, false, m, n, k, 1, a, w, 0, c)
+	case blasName == fastName && m > 1 && n > 1 && k > 0:
+		fastgemm.DgemmBias(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, w, n, bias[:n], c, n)
+	default:
+		fillRows(c[:m*n], bias[:n])
+		gemm(false, false, m, n, k, 1, a, w, 1, c)
+	}
 }
 
 // fillRows copies row into every row of dst (len(dst) a multiple of

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/gotpp/gotpp/internal/vecmath"
 )
 
@@ -311,35 +313,25 @@ func (t *Tape) layerNorm(x, y, gain, bias *Tensor, eps float64) *Tensor {
 		xr := x.Data[r*C : (r+1)*C]
 		if y != nil {
 			// h holds x + y until it is normalised
-			yr := y.Data[r*C : (r+1)*C]
-			for i, v := range xr {
-				h[i] = v + yr[i]
-			}
+			floats.AddTo(h, xr, y.Data[r*C:(r+1)*C])
 			xr = h
 		}
-		m := 0.0
-		for _, v := range xr {
-			m += v
+		// the sums by gonum's unrolled kernels (several partial sums, no
+		// chain of dependent additions); h holds x − m before scaling
+		m := floats.Sum(xr) / fC
+		for i, v := range xr {
+			h[i] = v - m
 		}
-		m /= fC
-		vr := 0.0
-		for _, v := range xr {
-			vr += (v - m) * (v - m)
-		}
-		vr /= fC
+		vr := floats.Dot(h, h) / fC
 		rs := 1 / math.Sqrt(vr+eps)
 		cache[2*r], cache[2*r+1] = m, rs
 		o := out.Data[r*C : (r+1)*C]
 		switch {
 		case gd != nil && bd != nil:
-			for i, v := range xr {
-				hv := (v - m) * rs
-				h[i] = hv
-				o[i] = float64(hv*gd[i]) + bd[i]
-			}
+			lnAffine(h, o, gd, bd, rs)
 		default:
-			for i, v := range xr {
-				hv := (v - m) * rs
+			for i, v := range h {
+				hv := v * rs
 				h[i] = hv
 				yv := hv
 				if gd != nil {
@@ -540,50 +532,36 @@ func backwardLayerNorm(t *Tape, n *Node) {
 	for r := 0; r < R; r++ {
 		gr := g[r*C : (r+1)*C]
 		h := xh[r*C : (r+1)*C]
-		if gg != nil {
-			for j, v := range gr {
-				gg[j] += v * h[j]
+		d := gr
+		if gg != nil && bg != nil && gd != nil {
+			d = dxh
+			lnBackParams(gr, h, gd, gg, bg, d)
+		} else {
+			if gg != nil {
+				for j, v := range gr {
+					gg[j] += v * h[j]
+				}
 			}
-		}
-		if bg != nil {
-			for j, v := range gr {
-				bg[j] += v
+			if bg != nil {
+				floats.Add(bg, gr)
+			}
+			if gd != nil && xg != nil {
+				d = dxh
+				for j, v := range gr {
+					d[j] = v * gd[j]
+				}
 			}
 		}
 		if xg == nil {
 			continue
 		}
-		m1, m2 := 0.0, 0.0
-		if gd != nil {
-			for j, v := range gr {
-				d := v * gd[j]
-				dxh[j] = d
-				m1 += d
-				m2 += d * h[j]
-			}
-		} else {
-			for j, v := range gr {
-				dxh[j] = v
-				m1 += v
-				m2 += v * h[j]
-			}
+		m1 := floats.Sum(d) / float64(C)
+		m2 := floats.Dot(d, h) / float64(C)
+		var dy []float64
+		if yg != nil {
+			dy = yg[r*C : (r+1)*C]
 		}
-		m1 /= float64(C)
-		m2 /= float64(C)
-		rs := cache[2*r+1]
-		dst := xg[r*C : (r+1)*C]
-		if yg == nil {
-			for j := range dst {
-				dst[j] += rs * (dxh[j] - m1 - h[j]*m2)
-			}
-			continue
-		}
-		dy := yg[r*C : (r+1)*C]
-		for j := range dst {
-			v := rs * (dxh[j] - m1 - h[j]*m2)
-			dst[j] += v
-			dy[j] += v
-		}
+		lnBackInput(d, h, xg[r*C:(r+1)*C], dy, m1, m2, cache[2*r+1])
 	}
 }
 

@@ -576,11 +576,23 @@ func (t *trainer) epoch(ctx context.Context, epoch int, bk *batch.Bucketer, grou
 	start := time.Now()
 	lossSum := 0.0
 	normSum := 0.0
+	// The next batch is packed on its own goroutine while the current one
+	// trains (the workers leave a core idle between steps: gradient sums,
+	// clipping, the optimiser). The channel holds one batch, so an early
+	// return leaves no goroutine blocked.
+	next := make(chan *batch.Batch, 1)
+	prefetch := func(i int) {
+		if i < len(groups) {
+			go func() { next <- bk.Batch(groups[i]) }()
+		}
+	}
+	prefetch(0)
 	for bi, g := range groups {
 		if err := ctx.Err(); err != nil {
 			return rec, fmt.Errorf("train: stopped in epoch %d (the checkpoint holds epoch %d): %w", epoch, epoch-1, err)
 		}
-		b := bk.Batch(g)
+		b := <-next
+		prefetch(bi + 1)
 		loss, n := t.lossAndGrad(b)
 		seqs := g[:min(len(g), 8)]
 		if !finite(loss) {

@@ -34,6 +34,7 @@ const (
 	shortA       = "blas: insufficient length of a"
 	shortB       = "blas: insufficient length of b"
 	shortC       = "blas: insufficient length of c"
+	shortBias    = "gemm: insufficient length of bias"
 )
 
 // Dgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
@@ -44,6 +45,19 @@ const (
 // steady state. The result depends only on the arguments (and on whether
 // the assembly kernel runs, see useAsm; both paths round identically).
 func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if !checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc) {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	gemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+}
+
+// checkArgs panics, with gonum's messages, unless the arguments describe a
+// valid product; it reports whether C is non-empty (m, n > 0).
+func checkArgs(tA, tB blas.Transpose, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) bool {
 	switch tA {
 	default:
 		panic(badTranspose)
@@ -77,7 +91,7 @@ func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda i
 		panic(badLdC)
 	}
 	if m == 0 || n == 0 {
-		return
+		return false
 	}
 	checkLenA(aT, m, k, a, lda)
 	if bT {
@@ -90,11 +104,28 @@ func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda i
 	if len(c) < (m-1)*ldc+n {
 		panic(shortC)
 	}
-	if alpha == 0 || k == 0 {
-		scaleC(m, n, beta, c, ldc)
+	return true
+}
+
+// DgemmBias computes C = alpha·op(A)·op(B) + 1·bias, the row vector bias
+// (n values) added to every row of C, whose old contents are not read. The
+// result is bit-identical to filling every row of C with bias and calling
+// Dgemm with beta = 1, without that extra pass over C (a linear layer's
+// bias). Arguments are checked as in Dgemm.
+func DgemmBias(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, bias []float64, c []float64, ldc int) {
+	if len(bias) < n {
+		panic(shortBias)
+	}
+	if !checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc) {
 		return
 	}
-	gemm(aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if alpha != 0 && k > 0 {
+		gemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc, bias[:n])
+		return
+	}
+	for i := 0; i < m; i++ {
+		copy(c[i*ldc:i*ldc+n], bias[:n])
+	}
 }
 
 // scaleC sets C = beta·C (C = 0 when beta is 0, without reading C).
@@ -159,7 +190,11 @@ func grow(s []float64, n int) []float64 {
 // acc = fma(op(A)[i][p], op(B)[p][j], acc) for p ascending from acc = 0,
 // t = alpha·acc, and C = t (first block, beta = 0), C = fma(C, beta, t)
 // (first block, beta != 0) or C = fma(C, 1, t) = C + t (later blocks).
-func gemm(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+//
+// With a bias (n values), the first block merges the bias instead of C:
+// C = fma(bias[j], 1, t), exactly what filling every row of C with the
+// bias and calling with beta = 1 gives, without that pass over C.
+func gemm(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, bias []float64) {
 	nkb := (k + kcMax - 1) / kcMax
 	kcb := (k + nkb - 1) / nkb
 
@@ -169,24 +204,27 @@ func gemm(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []flo
 	s.b = grow(s.b, ncAll*kcb)
 	if useAsm {
 		s.a = grow(s.a, mr*kcb)
-		gemmAsm(s, aT, bT, m, n, k, kcb, alpha, a, lda, b, ldb, beta, c, ldc)
+		gemmAsm(s, aT, bT, m, n, k, kcb, alpha, a, lda, b, ldb, beta, c, ldc, bias)
 		return
 	}
 	s.a = grow(s.a, min(mcMax, (m+mr-1)/mr*mr)*kcb)
-	gemmGo(s, aT, bT, m, n, k, kcb, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmGo(s, aT, bT, m, n, k, kcb, alpha, a, lda, b, ldb, beta, c, ldc, bias)
 }
 
 // gemmGo is the portable path: A and B are packed in blocks of mcMax×kc
 // and kc×ncMax, and kernGo computes each tile.
-func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, bias []float64) {
 	for jc := 0; jc < n; jc += ncMax {
 		nc := min(ncMax, n-jc)
 		for pc := 0; pc < k; pc += kcb {
 			kc := min(kcb, k-pc)
 			packB(bT, kc, nc, b, ldb, pc, jc, s.b)
-			bt, load := beta, beta != 0
-			if pc > 0 {
+			bt, load, src, lds := beta, beta != 0, c[jc:], ldc
+			switch {
+			case pc > 0:
 				bt, load = 1, true
+			case bias != nil:
+				bt, load, src, lds = 1, true, bias[jc:], 0
 			}
 			for ic := 0; ic < m; ic += mcMax {
 				mc := min(mcMax, m-ic)
@@ -198,7 +236,7 @@ func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float6
 						mm := min(mr, mc-ir)
 						pa := s.a[ir*kc : ir*kc+mr*kc]
 						kernGo(kc, pa, pb, alpha, &s.tile)
-						storeTile(&s.tile, mm, nn, c[(ic+ir)*ldc+jc+jr:], ldc, bt, load)
+						storeTile(&s.tile, mm, nn, c[(ic+ir)*ldc+jc+jr:], ldc, bt, load, src[(ic+ir)*lds+jr:], lds)
 					}
 				}
 			}
@@ -212,8 +250,8 @@ func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float6
 // packed (zero padded). For each panel of A, the loop over the panels of
 // B is innermost, so that the panel of A stays in L1 and packed B in L2.
 // Partial tiles of C go through a scratch tile.
-func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, func(kc, nc, pc, jc int) []float64 {
+func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, bias []float64) {
+	gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, bias, func(kc, nc, pc, jc int) []float64 {
 		packB(bT, kc, nc, b, ldb, pc, jc, s.b)
 		return s.b
 	})
@@ -223,7 +261,7 @@ func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float
 // blocks in the order gemmAsmFrom asks for them).
 func gemmAsmPacked(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, packed []float64, beta float64, c []float64, ldc int) {
 	off := 0
-	gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, func(kc, nc, pc, jc int) []float64 {
+	gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, nil, func(kc, nc, pc, jc int) []float64 {
 		blk := packed[off : off+(nc+nr-1)/nr*nr*kc]
 		off += len(blk)
 		return blk
@@ -232,16 +270,19 @@ func gemmAsmPacked(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []flo
 
 // gemmAsmFrom runs the blocked product with the packed blocks of op(B)
 // from panelB, called once per block in order (column blocks of ncMax,
-// then inner blocks of kcb).
-func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int, panelB func(kc, nc, pc, jc int) []float64) {
+// then inner blocks of kcb); bias as in gemm.
+func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int, bias []float64, panelB func(kc, nc, pc, jc int) []float64) {
 	for jc := 0; jc < n; jc += ncMax {
 		nc := min(ncMax, n-jc)
 		for pc := 0; pc < k; pc += kcb {
 			kc := min(kcb, k-pc)
 			pbk := panelB(kc, nc, pc, jc)
-			bt, load := beta, beta != 0
-			if pc > 0 {
+			bt, load, onBias := beta, beta != 0, false
+			switch {
+			case pc > 0:
 				bt, load = 1, true
+			case bias != nil:
+				bt, load, onBias = 1, true, true
 			}
 			for ir := 0; ir < m; ir += mr {
 				mm := min(mr, m-ir)
@@ -260,12 +301,16 @@ func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float
 					nn := min(nr, nc-jr)
 					pb := &pbk[jr*kc]
 					off := ir*ldc + jc + jr
+					src, lds := c[off:], ldc
+					if onBias {
+						src, lds = bias[jc+jr:], 0
+					}
 					if mm == mr && nn == nr {
-						kernAVX2(kc, pa, ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load))
+						kernAVX2(kc, pa, ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds)
 						continue
 					}
-					kernAVX2(kc, pa, ars, aps, pb, &s.tile[0], nr, alpha, 0, 0)
-					storeTile(&s.tile, mm, nn, c[off:], ldc, bt, load)
+					kernAVX2(kc, pa, ars, aps, pb, &s.tile[0], nr, alpha, 0, 0, &s.tile[0], nr)
+					storeTile(&s.tile, mm, nn, c[off:], ldc, bt, load, src, lds)
 				}
 			}
 		}
@@ -280,8 +325,10 @@ func b2i(v bool) int {
 }
 
 // storeTile merges t = alpha·acc (row-major mr×nr) into the mm×nn corner
-// of C: C = t when !load, else C = fma(C, beta, t), as the kernel does.
-func storeTile(t *[mr * nr]float64, mm, nn int, c []float64, ldc int, beta float64, load bool) {
+// of C: C = t when !load, else C = fma(S, beta, t) with row i of S at
+// src[i·lds] (S is C itself, or a bias row with lds = 0), as the kernel
+// does.
+func storeTile(t *[mr * nr]float64, mm, nn int, c []float64, ldc int, beta float64, load bool, src []float64, lds int) {
 	for i := 0; i < mm; i++ {
 		row := c[i*ldc : i*ldc+nn]
 		tr := t[i*nr : i*nr+nn]
@@ -289,8 +336,9 @@ func storeTile(t *[mr * nr]float64, mm, nn int, c []float64, ldc int, beta float
 			copy(row, tr)
 			continue
 		}
+		sr := src[i*lds : i*lds+nn]
 		for j, v := range tr {
-			row[j] = math.FMA(row[j], beta, v)
+			row[j] = math.FMA(sr[j], beta, v)
 		}
 	}
 }

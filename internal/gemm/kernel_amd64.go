@@ -16,7 +16,10 @@ var useAsm = hasAsm
 // B holds 8 values per inner index. It computes acc = Σ a·b with one FMA
 // per inner index in ascending order, t = alpha·acc, then for each of the
 // 6 rows of C (stride ldc elements) C = t if load == 0, else
-// C = fma(C, beta, t). C is not read when load == 0. kc must be at least 1.
+// C = fma(S, beta, t), where row r of S is at src[r·lds] (src = c, lds =
+// ldc for the usual C = alpha·A·B + beta·C; lds = 0 merges one row vector,
+// a bias, into every row). Neither C nor S is read when load == 0. kc must
+// be at least 1.
 //
 //go:noescape
-func kernAVX2(kc int, a *float64, ars, aps int, b, c *float64, ldc int, alpha, beta float64, load int)
+func kernAVX2(kc int, a *float64, ars, aps int, b, c *float64, ldc int, alpha, beta float64, load int, src *float64, lds int)

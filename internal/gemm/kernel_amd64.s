@@ -40,21 +40,23 @@
 	VMULPD Y14, R0, R0; \
 	VMULPD Y14, R1, R1
 
-// MERGE adds beta (Y15) times the row of C at DX, then stores the row.
+// MERGE adds beta (Y15) times the row at R13 (the row of C, or of the
+// matrix merged instead of it), stores the row at DX, and advances both.
 #define MERGE(R0, R1) \
-	VFMADD231PD (DX), Y15, R0; \
-	VFMADD231PD 32(DX), Y15, R1; \
+	VFMADD231PD (R13), Y15, R0; \
+	VFMADD231PD 32(R13), Y15, R1; \
 	VMOVUPD R0, (DX); \
 	VMOVUPD R1, 32(DX); \
-	ADDQ R8, DX
+	ADDQ R8, DX; \
+	ADDQ R10, R13
 
 #define STORE(R0, R1) \
 	VMOVUPD R0, (DX); \
 	VMOVUPD R1, 32(DX); \
 	ADDQ R8, DX
 
-// func kernAVX2(kc int, a *float64, ars, aps int, b, c *float64, ldc int, alpha, beta float64, load int)
-TEXT ·kernAVX2(SB), NOSPLIT, $0-80
+// func kernAVX2(kc int, a *float64, ars, aps int, b, c *float64, ldc int, alpha, beta float64, load int, src *float64, lds int)
+TEXT ·kernAVX2(SB), NOSPLIT, $0-96
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ars+16(FP), R9
@@ -119,6 +121,9 @@ done:
 	JZ   store
 
 	VBROADCASTSD beta+64(FP), Y15
+	MOVQ src+80(FP), R13
+	MOVQ lds+88(FP), R10
+	SHLQ $3, R10
 	MERGE(Y0, Y1)
 	MERGE(Y2, Y3)
 	MERGE(Y4, Y5)

@@ -79,10 +79,11 @@ func (r *Runner) Chunks(b *batch.Batch) []*batch.Batch {
 // parameters' Grad. It returns the loss and the number of scored events.
 func (r *Runner) LossAndGrad(b *batch.Batch) (negLogLik float64, numEvents int) {
 	r.check(b)
-	subs := b.Split(r.workers.N())
-	lls := make([]float64, len(subs))
-	r.workers.Run(len(subs), func(i int, t *engine.Tape) {
-		for _, ch := range r.Chunks(subs[i]) {
+	n := b.NumParts(r.workers.N())
+	lls := make([]float64, n)
+	r.workers.Run(n, func(i int, t *engine.Tape) {
+		// each worker cuts its own columns (batch.Split's parts)
+		for _, ch := range r.Chunks(b.Part(i, n)) {
 			t.Reset()
 			ll, _ := r.Forward(t, ch, r.Train)
 			lls[i] += ll.Item()
@@ -98,10 +99,10 @@ func (r *Runner) LossAndGrad(b *batch.Batch) (negLogLik float64, numEvents int) 
 // BatchLogLik scores batch b under convention c without gradients.
 func (r *Runner) BatchLogLik(b *batch.Batch, c likelihood.Convention) likelihood.Parts {
 	r.check(b)
-	subs := b.Split(r.workers.N())
-	parts := make([]likelihood.Parts, len(subs))
-	r.workers.Eval(len(subs), func(i int, t *engine.Tape) {
-		for _, ch := range r.Chunks(subs[i]) {
+	n := b.NumParts(r.workers.N())
+	parts := make([]likelihood.Parts, n)
+	r.workers.Eval(n, func(i int, t *engine.Tape) {
+		for _, ch := range r.Chunks(b.Part(i, n)) {
 			t.Reset()
 			_, p := r.Forward(t, ch, c)
 			parts[i].Add(p)
