@@ -41,6 +41,36 @@ func CausalSpans(t *engine.Tape, L, B int, lens []int) Spans {
 	return Spans{Base: base, Len: n, Stride: B}
 }
 
+// CausalSpansBatchMajor is CausalSpans over a batch-major layout (row
+// b·L + i is position i of column b): each column's rows are contiguous,
+// so Attend reads its operands in place instead of gathering them.
+func CausalSpansBatchMajor(t *engine.Tape, L, B int, lens []int) Spans {
+	base := t.Ints(L * B)
+	n := t.Ints(L * B)
+	for b := 0; b < B; b++ {
+		for i := 0; i < L; i++ {
+			r := b*L + i
+			base[r] = b * L
+			if i < lens[b] {
+				n[r] = i + 1
+			}
+		}
+	}
+	return Spans{Base: base, Len: n, Stride: 1}
+}
+
+// TimeMajor returns the rows of x, [L·B, D] in batch-major order (row
+// b·L + i), in time-major order (row i·B + b), differentiably.
+func TimeMajor(t *engine.Tape, x *engine.Tensor, L, B int) *engine.Tensor {
+	idx := t.Ints(L * B)
+	for i := 0; i < L; i++ {
+		for b := 0; b < B; b++ {
+			idx[i*B+b] = b*L + i
+		}
+	}
+	return t.Gather(x, idx)
+}
+
 // Attend is fused multi-head scaled dot-product attention. q and k are
 // [Nq, H·dk] and [Nk, H·dk], v is [Nk, H·dv], with head h in columns
 // h·dk..(h+1)·dk−1 (h·dv.. for v). For query row r and head h,
@@ -218,7 +248,8 @@ func groupRows(t *engine.Tape, sp Spans, extra, nk int) []int {
 const chunkRows = 64
 
 // gatherMin is the smallest group of query rows whose operands Attend
-// gathers (gatherRows); smaller groups read them in place.
+// gathers (gatherRows); smaller groups, and groups whose query and key
+// rows are already contiguous (CausalSpansBatchMajor), read them in place.
 const gatherMin = 8
 
 // groupMax returns the largest number of query rows and of keys of the ng
@@ -324,7 +355,7 @@ func (a *attendArgs) forward(f []int, probs []float64, out *engine.Tensor) {
 	scale := 1 / math.Sqrt(float64(dk))
 	// the group's query, key and value rows, and its output: contiguous
 	// copies for a group of several rows, else the rows in place
-	gather := nq >= gatherMin
+	gather := nq >= gatherMin && !(qs == 1 && a.stride == 1)
 	var qg, kg, vg, og []float64
 	ldq, ldk, ldv, ldo := qs*dq, a.stride*dq, a.stride*dvAll, qs*dvAll
 	if gather {
@@ -455,7 +486,7 @@ func (attendOp) Backward(t *engine.Tape, n *engine.Node) {
 		m := nk + extra
 		// operands and gradients: gathered copies (gradients then
 		// scattered) for a group of several rows, else in place
-		gather := nr >= gatherMin
+		gather := nr >= gatherMin && !(qs == 1 && stride == 1)
 		w := scr
 		var qg, gg, dqg, kg, vg, dkg, dvg []float64
 		ldq, ldg, ldk, ldv := qs*dq, qs*dvAll, stride*dq, stride*dvAll

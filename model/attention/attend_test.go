@@ -251,6 +251,26 @@ func TestAttendGroupedLayouts(t *testing.T) {
 		}
 		ls = append(ls, l)
 	}
+	{ // batch-major causal (CausalSpansBatchMajor): contiguous groups,
+		// read in place
+		L, B, lens := 12, 3, []int{12, 9, 0}
+		sp := CausalSpansBatchMajor(engine.NewTape(), L, B, lens)
+		if sp.Stride != 1 {
+			t.Fatalf("batch-major spans with stride %d", sp.Stride)
+		}
+		for b := 0; b < B; b++ {
+			for i := 0; i < L; i++ {
+				n := 0
+				if i < lens[b] {
+					n = i + 1
+				}
+				if r := b*L + i; sp.Base[r] != b*L || sp.Len[r] != n {
+					t.Fatalf("batch-major row %d: base %d len %d, want %d %d", r, sp.Base[r], sp.Len[r], b*L, n)
+				}
+			}
+		}
+		ls = append(ls, layout{name: "batch-major causal", nq: L * B, nk: L * B, stride: 1, base: sp.Base, lens: sp.Len})
+	}
 	ls = append(ls, layout{name: "no keys", nq: 3, nk: 0, stride: 1, base: []int{0, 1, 2}, lens: []int{0, 0, 0}, self: true})
 	for _, l := range ls {
 		heads, dk, dv := 2, 3, 2
@@ -294,6 +314,39 @@ func TestAttendGroupedLayouts(t *testing.T) {
 		err := engine.CheckGradients(ps, func() float64 { v, _ := run(true); return v }, func() { run(false) }, engine.GradCheck{RelTol: 1e-6, AbsTol: 1e-9, MaxPerParam: 60})
 		if err != nil {
 			t.Errorf("%s: %v", l.name, err)
+		}
+	}
+}
+
+// TestTimeMajor checks the reordering and its gradient (each row's
+// gradient goes back to the row it came from).
+func TestTimeMajor(t *testing.T) {
+	const L, B, D = 3, 4, 2
+	rng := rand.New(rand.NewPCG(4, 4))
+	x := randParam("x", rng, 1, L*B, D)
+	tp := engine.NewTape()
+	out := TimeMajor(tp, tp.Param(x), L, B)
+	for i := 0; i < L; i++ {
+		for b := 0; b < B; b++ {
+			for d := 0; d < D; d++ {
+				if got, want := out.Data[(i*B+b)*D+d], x.Value[(b*L+i)*D+d]; got != want {
+					t.Fatalf("position %d column %d: %v, want %v", i, b, got, want)
+				}
+			}
+		}
+	}
+	w := make([]float64, L*B*D)
+	for i := range w {
+		w[i] = float64(i)
+	}
+	tp.Backward(tp.WeightedSum(out, w))
+	for i := 0; i < L; i++ {
+		for b := 0; b < B; b++ {
+			for d := 0; d < D; d++ {
+				if got, want := x.Grad[(b*L+i)*D+d], w[(i*B+b)*D+d]; got != want {
+					t.Fatalf("gradient of position %d column %d: %v, want %v", i, b, got, want)
+				}
+			}
 		}
 	}
 }

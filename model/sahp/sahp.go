@@ -250,30 +250,36 @@ func (m *Model) encode(t *engine.Tape, b *batch.Batch) *engine.Tensor {
 	typeIdx := t.Ints(L * B)
 	u := t.Floats(L * B)        // scaled times
 	base := t.Floats(L * B * P) // ω_i·j
-	for i := 0; i < L; i++ {
-		for col := 0; col < B; col++ {
-			r := i*B + col
+	mask := t.Floats(L * B)
+	// The layers run batch-major (row col·L + i), where each sequence's rows
+	// are contiguous for attention; the result goes back to time-major.
+	for col := 0; col < B; col++ {
+		for i := 0; i < L; i++ {
+			r, rb := i*B+col, col*L+i
 			if b.Mask[r] == 0 {
-				typeIdx[r] = -1
+				typeIdx[rb] = -1
 				continue
 			}
-			typeIdx[r] = b.Types[r]
-			u[r] = (b.Times[r] - b.Start[col]) / m.cfg.TimeScale
+			typeIdx[rb] = b.Types[r]
+			mask[rb] = 1
+			u[rb] = (b.Times[r] - b.Start[col]) / m.cfg.TimeScale
 			for p := 0; p < P; p++ {
-				base[r*P+p] = attention.Frequency(p, D) * float64(i)
+				base[rb*P+p] = attention.Frequency(p, D) * float64(i)
 			}
 		}
 	}
 	// phases ω_i·j + w_i·u_j ([L·B, P]); padded rows are masked out below
 	ph := t.Add(t.Const(base, L*B, P), t.MatMul(t.Const(u, L*B, 1), t.Param(m.phase), false, false))
 	pe := attention.SinCos(t, ph)
-	mask := t.Const(b.Mask, L*B, 1)
-	x := t.Add(t.Gather(t.Param(m.emb), typeIdx), t.Mul(pe, mask))
-	sp := attention.CausalSpans(t, L, B, b.Lens)
+	x := t.Add(t.Gather(t.Param(m.emb), typeIdx), t.Mul(pe, t.Const(mask, L*B, 1)))
+	sp := attention.CausalSpansBatchMajor(t, L, B, b.Lens)
 	for _, blk := range m.blocks {
 		x = blk.Apply(t, x, sp)
 	}
-	return x
+	if B == 1 {
+		return x
+	}
+	return attention.TimeMajor(t, x, L, B)
 }
 
 // states returns the state driving each gap, [(L+1)·B, D] (see

@@ -225,25 +225,30 @@ func (m *Model) DatasetLogLik(ds *data.Dataset, c likelihood.Convention) (likeli
 // [L·B, D] (padded rows hold values that never reach a real one).
 func (m *Model) encode(t *engine.Tape, b *batch.Batch) *engine.Tensor {
 	B, L, D := b.B, b.L, m.cfg.HiddenSize
+	// The layers run batch-major (row col·L + i), where each sequence's rows
+	// are contiguous for attention; the result goes back to time-major.
 	typeIdx := t.Ints(L * B)
 	te := t.Floats(L * B * D)
-	for i := 0; i < L; i++ {
-		for col := 0; col < B; col++ {
-			r := i*B + col
+	for col := 0; col < B; col++ {
+		for i := 0; i < L; i++ {
+			r, rb := i*B+col, col*L+i
 			if b.Mask[r] == 0 {
-				typeIdx[r] = -1
+				typeIdx[rb] = -1
 				continue
 			}
-			typeIdx[r] = b.Types[r]
-			attention.Sinusoid((b.Times[r]-b.Start[col])/m.cfg.TimeScale, te[r*D:(r+1)*D])
+			typeIdx[rb] = b.Types[r]
+			attention.Sinusoid((b.Times[r]-b.Start[col])/m.cfg.TimeScale, te[rb*D:(rb+1)*D])
 		}
 	}
 	x := t.Add(t.Gather(t.Param(m.emb), typeIdx), t.Const(te, L*B, D))
-	sp := attention.CausalSpans(t, L, B, b.Lens)
+	sp := attention.CausalSpansBatchMajor(t, L, B, b.Lens)
 	for _, blk := range m.blocks {
 		x = blk.Apply(t, x, sp)
 	}
-	return x
+	if B == 1 {
+		return x
+	}
+	return attention.TimeMajor(t, x, L, B)
 }
 
 // states returns the state driving each gap, [(L+1)·B, D]: h_{−1} for gap
