@@ -295,6 +295,8 @@ func backwardBuiltin(t *Tape, n *Node) {
 		backwardUnary(t, n)
 	case opMatMul, opBatchMatMul, opLinear:
 		backwardLinalg(n)
+	case opLinearReLU:
+		backwardLinearReLU(t, n)
 	case opRNNCell:
 		backwardRNNCell(t, n)
 	case opLSTMCell:

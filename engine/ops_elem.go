@@ -49,6 +49,7 @@ const (
 	opCTHidden
 	opIntensityLL
 	opAddLayerNorm
+	opLinearReLU
 )
 
 // bmode is how an operand of a broadcasting binary op maps onto the output

@@ -228,6 +228,55 @@ func (t *Tape) Linear(x, w, bias *Tensor) *Tensor {
 	return out
 }
 
+// LinearReLU returns max(0, x·W + bias), the first half of a
+// Transformer's feed-forward block, as one op: the pre-activation is not
+// kept as a tensor of its own (one buffer and one gradient buffer fewer, no
+// separate pass for the ReLU's backward). Values and gradients are
+// bit-identical to ReLU(Linear(x, w, bias)).
+func (t *Tape) LinearReLU(x, w, bias *Tensor) *Tensor {
+	if w.nd != 2 || x.Cols() != w.dims[0] || (bias != nil && len(bias.Data) != w.dims[1]) {
+		bs := []int(nil)
+		if bias != nil {
+			bs = bias.Shape()
+		}
+		panic(fmt.Sprintf("engine: LinearReLU of %v with W %v and bias %v", x.Shape(), w.Shape(), bs))
+	}
+	M, K, N := x.Rows(), w.dims[0], w.dims[1]
+	out := t.newTensor(shOf(x).withLast(N), false)
+	var b []float64
+	if bias != nil {
+		b = bias.Data
+	}
+	gemmBias(M, N, K, x.Data, w.Data, b, out.Data)
+	o := out.Data[:M*N]
+	for i, v := range o {
+		o[i] = max(v, 0)
+	}
+	t.record(&Node{kind: opLinearReLU, Out: [4]*Tensor{out}, In: [6]*Tensor{x, w, bias}})
+	return out
+}
+
+func backwardLinearReLU(t *Tape, n *Node) {
+	out := n.Out[0]
+	x, w, bias := n.In[0], n.In[1], n.In[2]
+	M, K, N := x.Rows(), w.dims[0], w.dims[1]
+	// the gradient of the pre-activation: g where the output is positive
+	// (there the pre-activation is), else 0
+	dz := t.floatsRaw(M * N)
+	o := out.Data[:M*N]
+	for i, v := range out.Grad[:M*N] {
+		if o[i] > 0 {
+			dz[i] = v
+		} else {
+			dz[i] = 0
+		}
+	}
+	backwardMatMul(dz, x, w, false, false, M, N, K, x.Data, w.Data, x.Grad, w.Grad)
+	if bias != nil && bias.Grad != nil {
+		colSumInto(bias.Grad, dz, M, N)
+	}
+}
+
 // gemmBias sets the m×n matrix c to a·w + bias (a m×k, w k×n, the row
 // bias added to every row; nil: none). With internal/gemm installed the
 // bias is merged into the product's first store, which saves a pass over

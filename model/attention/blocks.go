@@ -192,7 +192,11 @@ func (f *FFN) Init(rng *rand.Rand) { f.L1.Init(rng); f.L2.Init(rng) }
 
 // Apply runs the block on the rows of x.
 func (f *FFN) Apply(t *engine.Tape, x *engine.Tensor) *engine.Tensor {
-	return f.L2.Apply(t, t.ReLU(f.L1.Apply(t, x)))
+	var b1 *engine.Tensor
+	if f.L1.B != nil {
+		b1 = t.Param(f.L1.B)
+	}
+	return f.L2.Apply(t, t.LinearReLU(x, t.Param(f.L1.W), b1))
 }
 
 // LayerNorm normalises the last axis with a learned gain and bias.
