@@ -174,33 +174,16 @@ func backwardGRUCell(t *Tape, n *Node) {
 	B, H := h.Rows(), h.Cols()
 	hp := n.Cache[:3*B*H]
 	act := n.Cache[3*B*H:]
-	gx := t.floatsRaw(3 * B * H) // gradient of the xp pre-activations
 	gp := t.floatsRaw(3 * B * H) // gradient of hp
 	for b := 0; b < B; b++ {
-		p := hp[b*3*H : (b+1)*3*H]
-		a := act[b*3*H : (b+1)*3*H]
-		x := gx[b*3*H : (b+1)*3*H]
-		q := gp[b*3*H : (b+1)*3*H]
-		for j := 0; j < H; j++ {
-			k := b*H + j
-			r, u, nn := a[j], a[H+j], a[2*H+j]
-			g := out.Grad[k]
-			dn := g * (1 - u)
-			du := g * (h.Data[k] - nn)
-			if h.Grad != nil {
-				h.Grad[k] += g * u
-			}
-			dzn := dn * (1 - nn*nn)
-			dzr := dzn * p[2*H+j] * r * (1 - r)
-			dzu := du * u * (1 - u)
-			x[j], x[H+j], x[2*H+j] = dzr, dzu, dzn
-			q[j], q[H+j], q[2*H+j] = dzr, dzu, dzn*r
+		var gx, gh []float64
+		if xp.Grad != nil {
+			gx = xp.Grad[b*3*H : (b+1)*3*H]
 		}
-	}
-	if xp.Grad != nil {
-		for i, v := range gx {
-			xp.Grad[i] += v
+		if h.Grad != nil {
+			gh = h.Grad[b*H : (b+1)*H]
 		}
+		gruBackRow(out.Grad[b*H:(b+1)*H], act[b*3*H:(b+1)*3*H], hp[b*3*H:(b+1)*3*H], h.Data[b*H:(b+1)*H], gp[b*3*H:(b+1)*3*H], gx, gh)
 	}
 	cellStateGrads(t, gp, h, wh, B, 3*H, H)
 	if bh != nil && bh.Grad != nil {

@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestGRUBackRow checks the GRU backward row loop (gruBackRow) against the
+// formulas written out here, bit for bit, on both paths, with and without
+// the input and hidden-state gradients, for sizes the kernel takes
+// (multiples of 4) and sizes it leaves to the Go loop.
+func TestGRUBackRow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	vec := func(n int, lo, hi float64) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = lo + (hi-lo)*rng.Float64()
+		}
+		return v
+	}
+	cp := func(v []float64) []float64 { return append([]float64(nil), v...) }
+	saved := gruAsm
+	defer func() { gruAsm = saved }()
+	for _, asm := range []bool{false, true} {
+		if asm && !saved {
+			continue // no AVX2 here: the Go loop only
+		}
+		gruAsm = asm
+		for _, H := range []int{1, 3, 4, 5, 8, 12, 32} {
+			for _, opt := range []int{0, 1, 2, 3} {
+				g, h := vec(H, -1, 1), vec(H, -2, 2)
+				act := append(append(vec(H, 0, 1), vec(H, 0, 1)...), vec(H, -1, 1)...) // r, u in (0,1), n in (-1,1)
+				p := vec(3*H, -2, 2)
+				gp := vec(3*H, -5, 5) // overwritten
+				gx0, gh0 := vec(3*H, -1, 1), vec(H, -1, 1)
+				var gx, gh []float64
+				if opt&1 != 0 {
+					gx = cp(gx0)
+				}
+				if opt&2 != 0 {
+					gh = cp(gh0)
+				}
+				gruBackRow(g, act, p, h, gp, gx, gh)
+				for j := 0; j < H; j++ {
+					r, u, n := act[j], act[H+j], act[2*H+j]
+					omu := 1 - u
+					dn := g[j] * omu
+					hn := h[j] - n
+					du := g[j] * hn
+					nn := n * n
+					omn := 1 - nn
+					dzn := dn * omn
+					a := dzn * p[2*H+j]
+					a = a * r
+					omr := 1 - r
+					dzr := a * omr
+					b := du * u
+					dzu := b * omu
+					dr := dzn * r
+					want := [3]float64{dzr, dzu, dr}
+					for k, w := range want {
+						if got := gp[k*H+j]; math.Float64bits(got) != math.Float64bits(w) {
+							t.Fatalf("asm %v H %d opt %d: gp[%d] = %v, want %v", asm, H, opt, k*H+j, got, w)
+						}
+					}
+					if gx != nil {
+						for k, d := range [3]float64{dzr, dzu, dzn} {
+							w := gx0[k*H+j] + d
+							if got := gx[k*H+j]; math.Float64bits(got) != math.Float64bits(w) {
+								t.Fatalf("asm %v H %d opt %d: gx[%d] = %v, want %v", asm, H, opt, k*H+j, got, w)
+							}
+						}
+					}
+					if gh != nil {
+						gu := g[j] * u
+						if w := gh0[j] + gu; math.Float64bits(gh[j]) != math.Float64bits(w) {
+							t.Fatalf("asm %v H %d opt %d: gh[%d] = %v, want %v", asm, H, opt, j, gh[j], w)
+						}
+					}
+				}
+			}
+		}
+	}
+}
