@@ -31,7 +31,15 @@
 // window start) everywhere, including prediction (EasyTPP's sampler passes
 // relative times to the network, a bug this package does not copy).
 // NextAfter computes the history's keys and values once and evaluates a
-// query per call, with plain loops independent of the engine path.
+// query per call, with plain loops independent of the engine path. The
+// prediction's batched evaluation at the 15 nodes of a quadrature panel
+// (IntensitiesAt, batch.go) rearranges that computation for small
+// matrices: a merged Q/K/V product per layer, the output projection folded
+// into the history's values once per sequence, layer 0's scores from T+1
+// coefficients per history event, an unnormalised softmax whose row
+// maxima and sums are hand-written four-accumulator loops (the running
+// maximum or sum of a plain loop, vecmath.Softmax's included, is bound by
+// its latency on rows this short); batch.go's notes say why each step.
 package attnhp
 
 import (
@@ -43,7 +51,6 @@ import (
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
 	"github.com/gotpp/gotpp/engine"
-	"github.com/gotpp/gotpp/internal/gemm"
 	"github.com/gotpp/gotpp/internal/vecmath"
 	"github.com/gotpp/gotpp/likelihood"
 	"github.com/gotpp/gotpp/model"
@@ -348,8 +355,7 @@ func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
 // lawAfter is the law of event i of seq given the keys and values h of at
 // least its first i events.
 func (m *Model) lawAfter(h *historyKV, seq *data.Sequence, i int) *next {
-	D, T, H := m.cfg.HiddenSize, m.cfg.TimeEmbSize, m.cfg.NumHeads
-	HD := H * D
+	HD := m.cfg.NumHeads * m.cfg.HiddenSize
 	n := &next{m: m, i: i, start: seq.Start, anchor: seq.Start, h: h}
 	if i > 0 {
 		n.anchor = seq.Times[i-1]
@@ -358,6 +364,17 @@ func (m *Model) lawAfter(h *historyKV, seq *data.Sequence, i int) *next {
 		n.keys = append(n.keys, h.keys[l][:i*HD])
 		n.vals = append(n.vals, h.vals[l][:i*HD])
 	}
+	return n
+}
+
+// scalarBufs allocates the scratch space of intensitiesScalar.
+func (n *next) scalarBufs() {
+	if n.u != nil {
+		return
+	}
+	m, i := n.m, n.i
+	D, T, H := m.cfg.HiddenSize, m.cfg.TimeEmbSize, m.cfg.NumHeads
+	HD := H * D
 	n.u = make([]float64, D+T)
 	n.q = make([]float64, HD)
 	n.sk = make([]float64, HD)
@@ -369,7 +386,6 @@ func (m *Model) lawAfter(h *historyKV, seq *data.Sequence, i int) *next {
 	for k := range n.beta {
 		n.beta[k] = math.Exp(m.logBeta.Value[k])
 	}
-	return n
 }
 
 // historyKV computes, in one causal pass over seq, the keys and values of
@@ -431,8 +447,8 @@ func (m *Model) historyKV(seq *data.Sequence) []*historyKV {
 type historyKV struct {
 	keys, vals [][]float64
 
-	packOnce sync.Once
-	packs    *weightPacks // the batched path's packed weights (batch.go)
+	batchOnce sync.Once
+	batch     *seqBatch // the batched path's per-sequence matrices (batch.go)
 }
 
 // attendVec is one query's multi-head attention over the keys/values of
@@ -504,21 +520,20 @@ func dot(a, b []float64) float64 {
 }
 
 // next is the law after a fixed history: the keys and values of its events
-// at every layer, and scratch space for one query (used by one goroutine).
+// at every layer, and scratch space for one query of intensitiesScalar
+// (used by one goroutine).
 type next struct {
 	m             *Model
 	i             int
 	start, anchor float64
 	keys, vals    [][]float64 // per layer, [i, H·D]
 
-	u, q, sk, sv, att, out, scores, beta []float64
+	u, q, sk, sv, att, out, scores, beta []float64 // made by scalarBufs
 
 	c0, a0, pre []float64 // layer 0's history scores (see layer0Scores)
 
-	h *historyKV // the sequence's keys and values, with the packed weights
-	// the history's keys (transposed) and values per layer and head,
-	// packed for IntensitiesAt's products on its first call
-	kp, vp [][]gemm.PackedB
+	h  *historyKV // the sequence's keys and values, with the batched path's matrices
+	lp *lawPacks  // the history's operands of IntensitiesAt, packed on its first call
 }
 
 // layer0Scores precomputes, on the first scalar evaluation, the history
@@ -558,8 +573,17 @@ func (n *next) layer0Scores() {
 func (n *next) NumTypes() int { return n.m.k }
 
 // Intensities evaluates λ_k(t_{i−1} + dt) from the query at that absolute
-// time.
+// time, as a batch of one (IntensitiesAt).
 func (n *next) Intensities(dt float64, lam []float64) {
+	n.IntensitiesAt([]float64{dt}, lam)
+}
+
+// intensitiesScalar is Intensities computed directly, query by query:
+// attendVec's plain loops and the layers' own Linear maps, no merged or
+// folded matrices. It is the independent reference of IntensitiesAt's
+// tests.
+func (n *next) intensitiesScalar(dt float64, lam []float64) {
+	n.scalarBufs()
 	m := n.m
 	D, H := m.cfg.HiddenSize, m.cfg.NumHeads
 	clear(n.u[:D])

@@ -5,225 +5,447 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 
-	"github.com/gotpp/gotpp/engine"
 	"github.com/gotpp/gotpp/internal/gemm"
 	"github.com/gotpp/gotpp/internal/vecmath"
 	"github.com/gotpp/gotpp/model/attention"
 	"github.com/gotpp/gotpp/predict"
 )
 
+// The batched path (IntensitiesAt) evaluates the 15 nodes of a quadrature
+// panel together. Its matrices are small (15 query rows, 4 to 21 inner
+// columns, a history of a few dozen events), so the cost is in the number
+// of products and passes over the data rather than in their arithmetic.
+// It therefore rewrites the per-query computation of Intensities into
+// fewer, fused steps, exactly equal in exact arithmetic (the rounding
+// differs in the last bits; TestIntensitiesAtMatchesIntensities checks it
+// against Intensities):
+//
+//   - A query row is u = [z, 1, τ(t)]: the constant 1 multiplies a bias row
+//     appended to every weight matrix, so biases enter the products
+//     instead of being copied into each output row first. Layer 0's query
+//     has z = 0 and reads only [1, τ].
+//   - The query, key and value maps of a layer are one product with the
+//     three weight matrices side by side.
+//   - The output projection O is linear, so it is folded into the values:
+//     O(Σ_h att_h) = Σ_h Σ_s p_{h,s} (v_{s,h}·W_O,h) + b_O. The history's
+//     values are multiplied by W_O,h once per sequence (seqBatch.ov), and
+//     the query's own value map is W_V,h·W_O,h (seqBatch.qkv); the product
+//     with O disappears from the per-node work.
+//   - Layer 0's query is affine in τ, so its score against history key k_s
+//     is (b_Q,h·k_s + τ·(W_Q,h[τ rows]·k_s))/√D: T+1 coefficients per key,
+//     made once per sequence (seqBatch.s0), instead of a D-long product.
+//   - The softmax is not normalised before the product with the values:
+//     each row's exponentials are multiplied into the values as they are,
+//     and the D outputs of the row are divided by their sum afterwards
+//     (fewer operations than scaling the history-long row). The row maxima
+//     and sums are hand-written loops with four independent accumulators
+//     (rowMax, rowSum): the plain loops, and vecmath.Softmax's, are bound
+//     by the latency of one running maximum or sum, and rows are short.
+//   - The head is pre-multiplied by β, so λ = softplus(u·βW + βb)·(1/β).
+
+// seqBatch holds what the batched path derives once per sequence from the
+// weights and the history's keys and values.
+type seqBatch struct {
+	// qkv[l] is layer l's map from a query row to [q | k | v·W_O] (3·H·D
+	// columns, head-major within each block): rows [W[:D]; b; W[D:]]
+	// (inputs [z, 1, τ]); for layer 0 rows [b; W[D:]] (inputs [1, τ]) and
+	// the v·W_O columns only.
+	qkv []gemm.PackedB
+	// m0 holds, per head, the (T+1)×(T+1) matrix of layer 0's q·k as a
+	// quadratic form in x = [1, τ]: q_h·k_h = xᵀ·m0_h·x.
+	m0 []float64
+	bo [][]float64 // per layer, O's bias (zeros without one)
+	// ov[l] is the history's values times W_O, [n, H·D]: row s, head h
+	// holds v_{s,h}·W_O,h.
+	ov [][]float64
+	// s0 holds layer 0's score coefficients [H, n, T+1]: for head h and
+	// history event s, (b_Q,h·k_s,h, W_Q,h[D+t]·k_s,h for t < T).
+	s0 []float64
+	// head maps [z, 1] to β·(w·z + b); invBeta is 1/β.
+	head    gemm.PackedB
+	invBeta []float64
+}
+
+// batchData returns the sequence's seqBatch, made on first use (safely for
+// concurrent laws of one sequence).
+func (n *next) batchData() *seqBatch {
+	n.h.batchOnce.Do(func() { n.h.batch = n.m.newSeqBatch(n.h) })
+	return n.h.batch
+}
+
+// pack packs a k×n matrix (row-major, row stride ld) for DgemmPacked.
+func pack(w []float64, k, n, ld int) gemm.PackedB {
+	return gemm.NewPackedB(blas.NoTrans, k, n, w, ld, make([]float64, gemm.PackedLen(k, n)))
+}
+
+// newSeqBatch derives the batched path's matrices from m's weights and the
+// keys and values of h.
+func (m *Model) newSeqBatch(h *historyKV) *seqBatch {
+	D, T, H, K := m.cfg.HiddenSize, m.cfg.TimeEmbSize, m.cfg.NumHeads, m.k
+	HD, DT := H*D, D+T
+	sb := &seqBatch{}
+	for l, layer := range m.layers {
+		nv := 0
+		if len(h.vals) > l {
+			nv = len(h.vals[l]) / HD
+		}
+		wo := layer.O.W.Value // [HD, D]
+		bo := make([]float64, D)
+		if layer.O.B != nil {
+			copy(bo, layer.O.B.Value)
+		}
+		sb.bo = append(sb.bo, bo)
+		// the input rows of the merged map, in the order of the query row
+		// they multiply (-1: the bias)
+		var rows []int
+		if l > 0 {
+			for r := 0; r < D; r++ {
+				rows = append(rows, r)
+			}
+		}
+		rows = append(rows, -1)
+		for r := D; r < DT; r++ {
+			rows = append(rows, r)
+		}
+		w := make([]float64, len(rows)*3*HD)
+		for ri, r := range rows {
+			dst := w[ri*3*HD : (ri+1)*3*HD]
+			for c, lin := range []*attention.Linear{layer.Q, layer.K, layer.V} {
+				src := linearRow(lin, r)
+				if c < 2 {
+					copy(dst[c*HD:(c+1)*HD], src)
+					continue
+				}
+				for hh := 0; hh < H; hh++ {
+					vecTimesBlock(src[hh*D:(hh+1)*D], wo[hh*D*D:], D, dst[2*HD+hh*D:2*HD+(hh+1)*D])
+				}
+			}
+		}
+		if l == 0 {
+			// only v·W_O: the query's own score is the quadratic form m0
+			nx := len(rows)
+			sb.qkv = append(sb.qkv, pack(w[2*HD:], nx, HD, 3*HD))
+			sb.m0 = make([]float64, H*nx*nx)
+			for hh := 0; hh < H; hh++ {
+				for a := 0; a < nx; a++ {
+					for c := 0; c < nx; c++ {
+						wq := w[a*3*HD+hh*D : a*3*HD+(hh+1)*D]
+						wk := w[c*3*HD+HD+hh*D : c*3*HD+HD+(hh+1)*D]
+						sb.m0[(hh*nx+a)*nx+c] = dot(wq, wk)
+					}
+				}
+			}
+		} else {
+			sb.qkv = append(sb.qkv, pack(w, len(rows), 3*HD, 3*HD))
+		}
+		ov := make([]float64, nv*HD)
+		for s := 0; s < nv; s++ {
+			for hh := 0; hh < H; hh++ {
+				v := h.vals[l][s*HD+hh*D : s*HD+(hh+1)*D]
+				vecTimesBlock(v, wo[hh*D*D:], D, ov[s*HD+hh*D:s*HD+(hh+1)*D])
+			}
+		}
+		sb.ov = append(sb.ov, ov)
+		if l == 0 {
+			sb.s0 = make([]float64, H*nv*(T+1))
+			for hh := 0; hh < H; hh++ {
+				for s := 0; s < nv; s++ {
+					k := h.keys[0][s*HD+hh*D : s*HD+(hh+1)*D]
+					c := sb.s0[(hh*nv+s)*(T+1) : (hh*nv+s+1)*(T+1)]
+					c[0] = dot(linearRow(layer.Q, -1)[hh*D:(hh+1)*D], k)
+					for t := 0; t < T; t++ {
+						c[1+t] = dot(linearRow(layer.Q, D+t)[hh*D:(hh+1)*D], k)
+					}
+				}
+			}
+		}
+	}
+	// head: rows [β·W; β·b]
+	beta := make([]float64, K)
+	sb.invBeta = make([]float64, K)
+	for k := range beta {
+		beta[k] = math.Exp(m.logBeta.Value[k])
+		sb.invBeta[k] = 1 / beta[k]
+	}
+	hw := make([]float64, (D+1)*K)
+	for r := 0; r <= D; r++ {
+		src := linearRow(m.head, -1)
+		if r < D {
+			src = linearRow(m.head, r)
+		}
+		for k, v := range src {
+			hw[r*K+k] = beta[k] * v
+		}
+	}
+	sb.head = pack(hw, D+1, K, K)
+	return sb
+}
+
+// linearRow is row r of l's weight matrix, or its bias for r = -1 (zeros
+// without one).
+func linearRow(l *attention.Linear, r int) []float64 {
+	n := l.Out()
+	if r >= 0 {
+		return l.W.Value[r*n : (r+1)*n]
+	}
+	if l.B == nil {
+		return make([]float64, n)
+	}
+	return l.B.Value[:n]
+}
+
+// vecTimesBlock sets out = x·W for x of length D and the D×D block W
+// (row-major, stride D) starting at w.
+func vecTimesBlock(x, w []float64, D int, out []float64) {
+	clear(out[:D])
+	for d, v := range x {
+		for e, we := range w[d*D : (d+1)*D] {
+			out[e] += v * we
+		}
+	}
+}
+
+// lawPacks are a law's history operands for the batched products, packed
+// on its first IntensitiesAt call: per layer and head, the score operand
+// (layer 0: the coefficients s0, transposed; later layers: the keys,
+// transposed) and the O-folded values.
+type lawPacks struct {
+	sc, ov [][]gemm.PackedB
+}
+
+func (n *next) lawPacks(sb *seqBatch) *lawPacks {
+	if n.lp != nil {
+		return n.lp
+	}
+	m := n.m
+	D, T, H := m.cfg.HiddenSize, m.cfg.TimeEmbSize, m.cfg.NumHeads
+	HD, i, L := H*D, n.i, len(m.layers)
+	lp := &lawPacks{sc: make([][]gemm.PackedB, L), ov: make([][]gemm.PackedB, L)}
+	n.lp = lp
+	if i == 0 {
+		return lp
+	}
+	nv := len(sb.ov[0]) / HD
+	// one buffer for all (a law is evaluated a few times only)
+	size := H * (gemm.PackedLen(T+1, i) + (L-1)*gemm.PackedLen(D, i) + L*gemm.PackedLen(i, D))
+	buf := make([]float64, size)
+	take := func(k int) []float64 {
+		b := buf[:k:k]
+		buf = buf[k:]
+		return b
+	}
+	for l := range m.layers {
+		for h := 0; h < H; h++ {
+			var sc gemm.PackedB
+			if l == 0 {
+				sc = gemm.NewPackedB(blas.Trans, T+1, i, sb.s0[h*nv*(T+1):], T+1, take(gemm.PackedLen(T+1, i)))
+			} else {
+				sc = gemm.NewPackedB(blas.Trans, D, i, n.keys[l][h*D:], HD, take(gemm.PackedLen(D, i)))
+			}
+			lp.sc[l] = append(lp.sc[l], sc)
+			lp.ov[l] = append(lp.ov[l], gemm.NewPackedB(blas.NoTrans, i, D, sb.ov[l][h*D:], HD, take(gemm.PackedLen(i, D))))
+		}
+	}
+	return lp
+}
+
 // batchBufs are the work matrices of IntensitiesAt, taken from a pool for
 // the duration of one call (a law is evaluated a few times; allocating
 // them per law made the garbage collector a tenth of the pass).
 type batchBufs struct {
-	u, q, sk, sv, att []float64 // [J, D+T], [J, HD] ×4
-	out, scores       []float64 // [J, D], [J, i+1]
+	u, qkv, scores, tmp, out []float64 // [J, D+1+T], [J, 3HD], [J, i+1], [J, D] ×2
 }
 
 var bufPool = sync.Pool{New: func() any { return new(batchBufs) }}
 
-// getBufs returns work matrices for J queries and i history events.
-func (n *next) getBufs(J int) *batchBufs {
-	m := n.m
-	D, T, HD := m.cfg.HiddenSize, m.cfg.TimeEmbSize, m.cfg.NumHeads*m.cfg.HiddenSize
-	b := bufPool.Get().(*batchBufs)
-	size := func(x []float64, k int) []float64 {
-		if cap(x) < k {
-			return make([]float64, k)
-		}
-		return x[:k]
+func grow(x []float64, k int) []float64 {
+	if cap(x) < k {
+		return make([]float64, k)
 	}
-	b.u, b.q, b.sk, b.sv = size(b.u, J*(D+T)), size(b.q, J*HD), size(b.sk, J*HD), size(b.sv, J*HD)
-	b.att, b.out, b.scores = size(b.att, J*HD), size(b.out, J*D), size(b.scores, J*(n.i+1))
-	return b
-}
-
-// applyRows writes x·W + b for the J rows of x (row stride ldx) into out
-// (row stride ldo), as one matrix product; with p (W packed, or W's rows
-// from..in when x holds only those columns) the product uses it.
-func applyRows(l *attention.Linear, x []float64, ldx, J int, out []float64, ldo int, p *gemm.PackedB) {
-	nOut := l.Out()
-	beta := 0.0
-	if l.B != nil {
-		for j := 0; j < J; j++ {
-			copy(out[j*ldo:j*ldo+nOut], l.B.Value)
-		}
-		beta = 1
-	}
-	if p != nil {
-		gemm.DgemmPacked(blas.NoTrans, J, 1, x, ldx, p, beta, out, ldo)
-		return
-	}
-	in := l.In()
-	blas64.Implementation().Dgemm(blas.NoTrans, blas.NoTrans, J, nOut, in, 1, x, ldx, l.W.Value, nOut, beta, out, ldo)
-}
-
-// weightPacks are the weights of the batched path packed once per
-// sequence (engine.PackedProducts: the AVX2 kernel is the installed
-// product, so the packed products equal blas64's bit for bit). Layer 0's
-// queries are u = [0, τ(t)], so its Q, K and V maps are packed from rows
-// D.. of their weights and multiply τ alone (the zero part adds exact
-// zeros).
-type weightPacks struct {
-	q, k, v, o []gemm.PackedB // per layer; layer 0's q, k, v from rows D..
-	head       gemm.PackedB
-}
-
-// packWeights packs m's weights (nil when packed products are not in use).
-func (m *Model) packWeights() *weightPacks {
-	if !engine.PackedProducts() {
-		return nil
-	}
-	D := m.cfg.HiddenSize
-	pack := func(l *attention.Linear, from int) gemm.PackedB {
-		in, out := l.In()-from, l.Out()
-		return gemm.NewPackedB(blas.NoTrans, in, out, l.W.Value[from*out:], out, make([]float64, gemm.PackedLen(in, out)))
-	}
-	w := &weightPacks{head: pack(m.head, 0)}
-	for l, layer := range m.layers {
-		from := 0
-		if l == 0 {
-			from = D
-		}
-		w.q = append(w.q, pack(layer.Q, from))
-		w.k = append(w.k, pack(layer.K, from))
-		w.v = append(w.v, pack(layer.V, from))
-		w.o = append(w.o, pack(layer.O, 0))
-	}
-	return w
-}
-
-// weights returns the sequence's packed weights (made once, safely for
-// concurrent laws of one sequence), or nil.
-func (n *next) weights() *weightPacks {
-	if n.h == nil {
-		return nil
-	}
-	n.h.packOnce.Do(func() { n.h.packs = n.m.packWeights() })
-	return n.h.packs
-}
-
-// historyPacks packs the history's keys (transposed, for q·kᵀ) and values
-// per layer and head, once per law.
-func (n *next) historyPacks() {
-	if n.kp != nil || n.i == 0 {
-		return
-	}
-	m := n.m
-	D, H := m.cfg.HiddenSize, m.cfg.NumHeads
-	HD, i := H*D, n.i
-	n.kp = make([][]gemm.PackedB, len(m.layers))
-	n.vp = make([][]gemm.PackedB, len(m.layers))
-	buf := make([]float64, len(m.layers)*H*(gemm.PackedLen(D, i)+gemm.PackedLen(i, D)))
-	for l := range m.layers {
-		for h := 0; h < H; h++ {
-			kl, vl := gemm.PackedLen(D, i), gemm.PackedLen(i, D)
-			n.kp[l] = append(n.kp[l], gemm.NewPackedB(blas.Trans, D, i, n.keys[l][h*D:], HD, buf[:kl]))
-			n.vp[l] = append(n.vp[l], gemm.NewPackedB(blas.NoTrans, i, D, n.vals[l][h*D:], HD, buf[kl:kl+vl]))
-			buf = buf[kl+vl:]
-		}
-	}
+	return x[:k]
 }
 
 // IntensitiesAt implements predict.BatchIntensities: the queries at all
-// offsets go through each layer together, the projections and the
-// attention over the history as small matrix products (internal/gemm
-// through blas64), the same arithmetic as Intensities up to the order of
-// the sums.
+// offsets go through each layer together (see the top of this file for
+// how the computation differs from Intensities' in arrangement).
 func (n *next) IntensitiesAt(dts []float64, out []float64) {
 	m := n.m
 	D, T, H, K := m.cfg.HiddenSize, m.cfg.TimeEmbSize, m.cfg.NumHeads, m.k
-	HD, DT, J, i := H*D, D+T, len(dts), n.i
-	b := n.getBufs(J)
+	HD, J, i := H*D, len(dts), n.i
+	if J == 0 {
+		return
+	}
+	sb := n.batchData()
+	lp := n.lawPacks(sb)
+	lu, l3, ls := D+1+T, 3*HD, i+1 // row strides: query rows, [q|k|v], scores
+	b := bufPool.Get().(*batchBufs)
 	defer bufPool.Put(b)
-	impl := blas64.Implementation()
-	scale := 1 / math.Sqrt(float64(D))
+	b.u, b.qkv, b.scores = grow(b.u, J*lu), grow(b.qkv, J*l3), grow(b.scores, J*ls)
+	b.tmp, b.out = grow(b.tmp, J*D), grow(b.out, J*D)
 	for j, dt := range dts {
-		row := b.u[j*DT : (j+1)*DT]
+		row := b.u[j*lu : (j+1)*lu]
 		clear(row[:D])
-		attention.Sinusoid((n.anchor+dt-n.start)/m.cfg.TimeScale, row[D:])
+		row[D] = 1
+		attention.Sinusoid((n.anchor+dt-n.start)/m.cfg.TimeScale, row[D+1:])
 	}
-	ls := i + 1 // scores row stride: the history, then the query's own key
-	wp := n.weights()
-	if wp != nil {
-		n.historyPacks()
-	}
-	for l, layer := range m.layers {
-		if wp != nil {
-			x := b.u
-			if l == 0 {
-				x = b.u[D:] // layer 0: u = [0, τ], W's rows D.. packed
-			}
-			applyRows(layer.Q, x, DT, J, b.q, HD, &wp.q[l])
-			applyRows(layer.K, x, DT, J, b.sk, HD, &wp.k[l])
-			applyRows(layer.V, x, DT, J, b.sv, HD, &wp.v[l])
+	scale := 1 / math.Sqrt(float64(D))
+	sc := b.scores[:J*ls]
+	for l := range m.layers {
+		if l == 0 {
+			// [1, τ] → v·W_O only
+			gemm.DgemmPacked(blas.NoTrans, J, 1, b.u[D:], lu, &sb.qkv[0], 0, b.qkv[2*HD:], l3)
 		} else {
-			applyRows(layer.Q, b.u, DT, J, b.q, HD, nil)
-			applyRows(layer.K, b.u, DT, J, b.sk, HD, nil)
-			applyRows(layer.V, b.u, DT, J, b.sv, HD, nil)
+			gemm.DgemmPacked(blas.NoTrans, J, 1, b.u, lu, &sb.qkv[l], 0, b.qkv, l3)
+		}
+		for j := 0; j < J; j++ {
+			copy(b.out[j*D:(j+1)*D], sb.bo[l])
 		}
 		for h := 0; h < H; h++ {
+			// scores against the history, then the query's own key
 			switch {
-			case i > 0 && wp != nil:
-				gemm.DgemmPacked(blas.NoTrans, J, scale, b.q[h*D:], HD, &n.kp[l][h], 0, b.scores, ls)
+			case i > 0 && l == 0:
+				gemm.DgemmPacked(blas.NoTrans, J, scale, b.u[D:], lu, &lp.sc[l][h], 0, sc, ls)
 			case i > 0:
-				impl.Dgemm(blas.NoTrans, blas.Trans, J, i, D, scale, b.q[h*D:], HD, n.keys[l][h*D:], HD, 0, b.scores, ls)
+				gemm.DgemmPacked(blas.NoTrans, J, scale, b.qkv[h*D:], l3, &lp.sc[l][h], 0, sc, ls)
 			}
 			for j := 0; j < J; j++ {
-				sc := b.scores[j*ls : (j+1)*ls]
-				sc[i] = dot(b.q[j*HD+h*D:j*HD+(h+1)*D], b.sk[j*HD+h*D:j*HD+(h+1)*D]) * scale
-				vecmath.Softmax(sc, sc)
-			}
-			switch {
-			case i > 0 && wp != nil:
-				gemm.DgemmPacked(blas.NoTrans, J, 1, b.scores, ls, &n.vp[l][h], 0, b.att[h*D:], HD)
-			case i > 0:
-				impl.Dgemm(blas.NoTrans, blas.NoTrans, J, D, i, 1, b.scores, ls, n.vals[l][h*D:], HD, 0, b.att[h*D:], HD)
-			default:
-				for j := 0; j < J; j++ {
-					clear(b.att[j*HD+h*D : j*HD+(h+1)*D])
+				row := sc[j*ls : (j+1)*ls]
+				if l == 0 {
+					row[i] = quadForm(sb.m0[h*(T+1)*(T+1):(h+1)*(T+1)*(T+1)], b.u[j*lu+D:(j+1)*lu]) * scale
+				} else {
+					q := b.qkv[j*l3+h*D : j*l3+(h+1)*D]
+					k := b.qkv[j*l3+HD+h*D : j*l3+HD+(h+1)*D]
+					row[i] = dot4(q, k) * scale
+				}
+				mx := rowMax(row)
+				for s := range row {
+					row[s] -= mx
 				}
 			}
+			vecmath.Exp(sc, sc)
+			if i > 0 {
+				gemm.DgemmPacked(blas.NoTrans, J, 1, sc, ls, &lp.ov[l][h], 0, b.tmp, D)
+			}
+			// out += (E·OV + e_self·v_self·W_O) / Σ e, per row
 			for j := 0; j < J; j++ {
-				p := b.scores[j*ls+i]
-				o := b.att[j*HD+h*D : j*HD+(h+1)*D]
-				for d, v := range b.sv[j*HD+h*D : j*HD+(h+1)*D] {
-					o[d] += p * v
+				row := sc[j*ls : (j+1)*ls]
+				inv, e := 1/rowSum(row), row[i]
+				sv := b.qkv[j*l3+2*HD+h*D : j*l3+2*HD+(h+1)*D]
+				o := b.out[j*D : (j+1)*D]
+				if i == 0 {
+					for d, v := range sv {
+						o[d] += inv * (e * v)
+					}
+					continue
+				}
+				t := b.tmp[j*D : (j+1)*D]
+				for d, v := range sv {
+					o[d] += inv * (t[d] + e*v)
 				}
 			}
 		}
-		var op *gemm.PackedB
-		if wp != nil {
-			op = &wp.o[l]
-		}
-		applyRows(layer.O, b.att, HD, J, b.out, D, op)
-		vecmath.Tanh(b.out, b.out)
+		vecmath.Tanh(b.out[:J*D], b.out[:J*D])
 		for j := 0; j < J; j++ {
-			row := b.u[j*DT : j*DT+D]
+			row := b.u[j*lu : j*lu+D]
 			for d, v := range b.out[j*D : (j+1)*D] {
 				row[d] += v
 			}
 		}
 	}
-	var hp *gemm.PackedB
-	if wp != nil {
-		hp = &wp.head
-	}
-	applyRows(m.head, b.u, DT, J, out, K, hp)
 	all := out[:J*K]
-	for j := 0; j < J; j++ {
-		for k, bk := range n.beta {
-			all[j*K+k] *= bk
-		}
-	}
+	gemm.DgemmPacked(blas.NoTrans, J, 1, b.u, lu, &sb.head, 0, all, K)
 	vecmath.Softplus(all, all)
 	for j := 0; j < J; j++ {
-		for k, bk := range n.beta {
-			all[j*K+k] /= bk
+		o := all[j*K : (j+1)*K]
+		for k, v := range sb.invBeta {
+			o[k] *= v
 		}
 	}
+}
+
+// quadForm is xᵀ·m·x for the n×n matrix m (row-major), n = len(x).
+func quadForm(m, x []float64) float64 {
+	s := 0.0
+	for a, xa := range x {
+		s += xa * dot4(m[a*len(x):(a+1)*len(x)], x)
+	}
+	return s
+}
+
+// dot4 is the dot product of a and b (len(b) >= len(a)) with four
+// independent partial sums.
+func dot4(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	k := 0
+	for ; k+4 <= len(a); k += 4 {
+		x, y := a[k:k+4:k+4], b[k:k+4:k+4]
+		s0 += x[0] * y[0]
+		s1 += x[1] * y[1]
+		s2 += x[2] * y[2]
+		s3 += x[3] * y[3]
+	}
+	for ; k < len(a); k++ {
+		s0 += a[k] * b[k]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// rowMax is the maximum of x (len(x) >= 1; NaNs are skipped, but a NaN
+// still makes its row's exponentials and sum NaN), with four independent
+// running maxima.
+func rowMax(x []float64) float64 {
+	m0 := x[0]
+	m1, m2, m3 := m0, m0, m0
+	k := 0
+	for ; k+4 <= len(x); k += 4 {
+		v := x[k : k+4 : k+4]
+		if v[0] > m0 {
+			m0 = v[0]
+		}
+		if v[1] > m1 {
+			m1 = v[1]
+		}
+		if v[2] > m2 {
+			m2 = v[2]
+		}
+		if v[3] > m3 {
+			m3 = v[3]
+		}
+	}
+	for ; k < len(x); k++ {
+		if x[k] > m0 {
+			m0 = x[k]
+		}
+	}
+	if m1 > m0 {
+		m0 = m1
+	}
+	if m3 > m2 {
+		m2 = m3
+	}
+	if m2 > m0 {
+		m0 = m2
+	}
+	return m0
+}
+
+// rowSum is the sum of x with four independent partial sums.
+func rowSum(x []float64) float64 {
+	var s0, s1, s2, s3 float64
+	k := 0
+	for ; k+4 <= len(x); k += 4 {
+		v := x[k : k+4 : k+4]
+		s0 += v[0]
+		s1 += v[1]
+		s2 += v[2]
+		s3 += v[3]
+	}
+	for ; k < len(x); k++ {
+		s0 += x[k]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 var _ predict.BatchIntensities = (*next)(nil)

@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"sync"
 
 	"github.com/gotpp/gotpp/batch"
 	"github.com/gotpp/gotpp/data"
@@ -333,9 +334,10 @@ func (m *Model) Laws(seq *data.Sequence) iter.Seq2[int, predict.Next] {
 // lawAfter is the next-event law driven by the state h.
 func (m *Model) lawAfter(h []float64) *next {
 	K := m.k
-	buf := make([]float64, 7*K)
+	buf := make([]float64, 9*K)
 	vec := func(i int) []float64 { return buf[i*K : (i+1)*K : (i+1)*K] }
-	n := &next{mu: vec(0), eta: vec(1), gamma: vec(2), beta: vec(3), bm: vec(4), bd: vec(5), inv: vec(6)}
+	n := &next{mu: vec(0), eta: vec(1), gamma: vec(2), beta: vec(3), bm: vec(4), bd: vec(5), inv: vec(6),
+		settle: vec(7), lamInf: vec(8)}
 	m.mu.ApplyVec(h, n.mu)
 	m.eta.ApplyVec(h, n.eta)
 	m.gamma.ApplyVec(h, n.gamma)
@@ -344,14 +346,46 @@ func (m *Model) lawAfter(h []float64) *next {
 		b := math.Exp(m.logBeta.Value[k])
 		n.beta[k] = b
 		n.bm[k], n.bd[k], n.inv[k] = b*n.mu[k], b*(n.eta[k]-n.mu[k]), 1/b
+		n.settle[k] = settleTime(n.bm[k], n.bd[k], n.gamma[k])
+	}
+	vecmath.Softplus(n.lamInf, n.bm)
+	for k, v := range n.inv {
+		n.lamInf[k] *= v
 	}
 	return n
 }
 
+// settleTime is a time after which bm + bd·e^{−γt}, computed in floating
+// point as IntensitiesAt does, equals bm exactly: |fl(bd·e)| stays below a
+// quarter of bm's ulp (less than half the spacing of the floating-point
+// numbers next to bm, so the sum rounds to bm), with one nat of margin for
+// the rounding of the exponential and the logarithm. It is +Inf when
+// there is no such time (bm = 0, γ = 0, or NaNs), 0 when bd = 0.
+func settleTime(bm, bd, gamma float64) float64 {
+	switch {
+	case bd == 0 && !math.IsNaN(bm) && !math.IsInf(bm, 0):
+		return 0
+	case bm == 0 || math.IsNaN(bm) || math.IsInf(bm, 0) || !(gamma > 0) || math.IsInf(bd, 0) || math.IsNaN(bd):
+		return math.Inf(1)
+	}
+	a := math.Abs(bm)
+	ulp := math.Nextafter(a, math.Inf(1)) - a
+	t := (math.Log(4*math.Abs(bd)/ulp) + 1) / gamma
+	if !(t >= 0) {
+		return 0 // |bd| below a quarter ulp already
+	}
+	return t
+}
+
 // next is the law λ_k(t) = softplus(β_k·(μ_k + (η_k − μ_k)e^{−γ_k t}))/β_k,
 // evaluated as softplus(bm_k + bd_k·e^{−γ_k t})·inv_k with bm = β·μ,
-// bd = β·(η − μ) and inv = 1/β computed once.
-type next struct{ mu, eta, gamma, beta, bm, bd, inv []float64 }
+// bd = β·(η − μ) and inv = 1/β computed once. After settle_k
+// (settleTime) the sum bm_k + bd_k·e^{−γ_k t} rounds to bm_k, so the
+// intensity is exactly its asymptote lamInf_k = softplus(bm_k)·inv_k.
+type next struct {
+	mu, eta, gamma, beta, bm, bd, inv []float64
+	settle, lamInf                    []float64
+}
 
 func (n *next) NumTypes() int { return len(n.mu) }
 
@@ -370,27 +404,86 @@ func (n *next) Intensities(dt float64, out []float64) {
 }
 
 // IntensitiesAt implements predict.BatchIntensities: every offset and type
-// in one vectorised exp and one softplus.
+// in one vectorised exp and one softplus, except the types that have
+// settled at every offset (all offsets past settle_k: far into the tail of
+// the quadrature, a third of the evaluations on Taobao), which get
+// lamInf_k without evaluation, the same value bit for bit.
 func (n *next) IntensitiesAt(dts []float64, out []float64) {
-	K := len(n.mu)
+	K, J := len(n.mu), len(dts)
+	if J == 0 {
+		return
+	}
+	dmin := dts[0]
+	for _, dt := range dts[1:] {
+		dmin = min(dmin, dt)
+	}
+	var idx [64]int // the unsettled types (small K; larger K use the heap)
+	active := idx[:0]
+	if K > len(idx) {
+		active = make([]int, 0, K)
+	}
+	for k, s := range n.settle {
+		if !(dmin > s) {
+			active = append(active, k)
+		}
+	}
+	if len(active) == K {
+		intensities(dts, n.gamma, n.bm, n.bd, n.inv, out[:J*K])
+		return
+	}
+	for j := 0; j < J; j++ {
+		copy(out[j*K:(j+1)*K], n.lamInf)
+	}
+	A := len(active)
+	if A == 0 {
+		return
+	}
+	// the unsettled types' parameters, gathered, computed compactly, then
+	// scattered into their columns
+	w := workPool.Get().(*work)
+	defer workPool.Put(w)
+	if cap(w.buf) < 4*A+J*A {
+		w.buf = make([]float64, 4*A+J*A)
+	}
+	g, bm, bd, inv, res := w.buf[:A], w.buf[A:2*A], w.buf[2*A:3*A], w.buf[3*A:4*A], w.buf[4*A:4*A+J*A]
+	for a, k := range active {
+		g[a], bm[a], bd[a], inv[a] = n.gamma[k], n.bm[k], n.bd[k], n.inv[k]
+	}
+	intensities(dts, g, bm, bd, inv, res)
+	for j := 0; j < J; j++ {
+		o, r := out[j*K:(j+1)*K], res[j*A:(j+1)*A]
+		for a, k := range active {
+			o[k] = r[a]
+		}
+	}
+}
+
+type work struct{ buf []float64 }
+
+var workPool = sync.Pool{New: func() any { return new(work) }}
+
+// intensities sets out[j·K + k] = softplus(bm_k + bd_k·e^{−γ_k·dts[j]})·inv_k
+// for the K = len(gamma) types.
+func intensities(dts, gamma, bm, bd, inv, out []float64) {
+	K := len(gamma)
+	bm, bd, inv = bm[:K], bd[:K], inv[:K]
 	all := out[:len(dts)*K]
 	for j, dt := range dts {
-		o := out[j*K : (j+1)*K]
-		for k, g := range n.gamma {
+		o := all[j*K : (j+1)*K]
+		for k, g := range gamma {
 			o[k] = -g * dt
 		}
 	}
 	vecmath.Exp(all, all)
-	bm, bd, inv := n.bm[:K], n.bd[:K], n.inv[:K]
 	for j := range dts {
-		o := out[j*K : (j+1)*K]
+		o := all[j*K : (j+1)*K]
 		for k, v := range bm {
 			o[k] = v + bd[k]*o[k]
 		}
 	}
 	vecmath.Softplus(all, all)
 	for j := range dts {
-		o := out[j*K : (j+1)*K]
+		o := all[j*K : (j+1)*K]
 		for k, v := range inv {
 			o[k] *= v
 		}
