@@ -249,12 +249,13 @@ func (m *Model) layout(t *engine.Tape, b *batch.Batch, c likelihood.Convention) 
 			n++
 		}
 	}
+	// the events are batch-major (forward): column col's are rows col·L..
 	q := queries{n: n, te: t.Floats(n * T), types: t.Ints(n), qw: t.Floats(n),
-		sp: attention.Spans{Base: t.Ints(n), Len: t.Ints(n), Stride: B}}
+		sp: attention.Spans{Base: t.Ints(n), Len: t.Ints(n), Stride: 1}}
 	i := 0
 	add := func(p, col int, time float64, typ int, w float64) {
 		attention.Sinusoid((time-b.Start[col])/m.cfg.TimeScale, q.te[i*T:(i+1)*T])
-		q.sp.Base[i], q.sp.Len[i] = col, p
+		q.sp.Base[i], q.sp.Len[i] = col*b.L, p
 		q.types[i], q.qw[i] = typ, w
 		i++
 	}
@@ -284,23 +285,26 @@ func (m *Model) layout(t *engine.Tape, b *batch.Batch, c likelihood.Convention) 
 func (m *Model) forward(t *engine.Tape, b *batch.Batch, c likelihood.Convention) (*engine.Tensor, likelihood.Parts) {
 	B, L, D, T := b.B, b.L, m.cfg.HiddenSize, m.cfg.TimeEmbSize
 	q, _ := m.layout(t, b, c)
-	// events: layer-0 representations and time embeddings
+	// events: layer-0 representations and time embeddings, batch-major
+	// (row col·L + i): each column's events are contiguous rows, which
+	// attention reads in place; only the queries' outputs are used, so
+	// nothing is reordered back
 	typeIdx := t.Ints(L * B)
 	teE := t.Floats(L * B * T)
-	for i := 0; i < L; i++ {
-		for col := 0; col < B; col++ {
-			r := i*B + col
+	for col := 0; col < B; col++ {
+		for i := 0; i < L; i++ {
+			r, rb := i*B+col, col*L+i
 			if b.Mask[r] == 0 {
-				typeIdx[r] = -1
+				typeIdx[rb] = -1
 				continue
 			}
-			typeIdx[r] = b.Types[r]
-			attention.Sinusoid((b.Times[r]-b.Start[col])/m.cfg.TimeScale, teE[r*T:(r+1)*T])
+			typeIdx[rb] = b.Types[r]
+			attention.Sinusoid((b.Times[r]-b.Start[col])/m.cfg.TimeScale, teE[rb*T:(rb+1)*T])
 		}
 	}
 	x := t.Tanh(t.Gather(t.Param(m.emb), typeIdx)) // [L·B, D]
 	tEv := t.Const(teE, L*B, T)
-	spE := attention.CausalSpans(t, L, B, b.Lens)
+	spE := attention.CausalSpansBatchMajor(t, L, B, b.Lens)
 	z := t.New(q.n, D)
 	tQ := t.Const(q.te, q.n, T)
 	for l, layer := range m.layers {
