@@ -37,11 +37,13 @@
 //     row of the last axis, a column [..., 1] or a scalar), Scale,
 //     AddScalar, Neg, Exp, Log, Tanh, Sigmoid, Softplus (stable, exact
 //     gradient everywhere, no clamping), ReLU, Square;
-//   - last axis: LogSoftmax, Softmax, LayerNorm, SumLast, Concat, SliceLast;
+//   - last axis: LogSoftmax, Softmax, LayerNorm, AddLayerNorm (of a
+//     residual sum, fused), SumLast, Concat, SliceLast;
 //   - indexing and shape: Gather (embedding lookup), Pick (one column per
 //     row), ConcatRows, Rows and Reshape (free views), Transpose01;
 //   - products: MatMul (with transposes, through gonum blas64 Gemm),
-//     BatchMatMul, Linear;
+//     BatchMatMul, Linear, LinearReLU (max(0, x·W + b) as one op: no
+//     separate pre-activation tensor or ReLU pass);
 //   - reductions: Sum, WeightedSum (masked sums);
 //   - fused, each with a hand-written backward pass: RNNCell, LSTMCell and
 //     GRUCell steps, CTDecay and CTHidden (the continuous-time LSTM decay at
@@ -69,11 +71,15 @@
 // Matrix-vector shapes go to Dgemv. A recurrent cell's weights, multiplied
 // at every step, are packed for the kernel once per tape (StepMatMul,
 // StepMatMulT: repacking them at every step cost a tenth of a small
-// product). Elementwise exp, tanh, sigmoid and softplus over whole rows go
-// through internal/vecmath (AVX2 kernels, pure Go elsewhere), and the
-// continuous-time LSTM's backward sums through a small AVX2 kernel of its
-// own (ctback_amd64.s: five vector streams per element, which Go's
-// compiler leaves scalar; a Go loop elsewhere). Building
+// product). A Linear's bias is merged into the product's first store
+// (internal/gemm's DgemmBias) instead of being copied into every output row
+// first. Elementwise exp, tanh, sigmoid and softplus over whole rows go
+// through internal/vecmath (AVX2 kernels, pure Go elsewhere); the
+// continuous-time LSTM's backward sums, LayerNorm's row passes and the GRU
+// cell's backward element loop through small AVX2 kernels of their own
+// (ctback_amd64.s, lnrow_amd64.s, grurow_amd64.s: several vector streams
+// per element, which Go's compiler leaves scalar; Go loops elsewhere,
+// bit-identical to the kernels for LayerNorm and the GRU). Building
 // with the tag openblas (cgo and the system's libopenblas, e.g. Debian's
 // libopenblas-dev) sends the engine's products to OpenBLAS instead,
 // single-threaded; BLAS reports which is in use. Default builds and tests
