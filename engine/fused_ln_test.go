@@ -53,18 +53,30 @@ func TestAddLayerNormGradients(t *testing.T) { checkCaseGradients(t, addLNCases(
 // gradients are bit-identical to LayerNorm(Add(x, y)).
 func TestAddLayerNormMatchesUnfused(t *testing.T) {
 	c := opCase{"AddLayerNormBits", []in{u(7, 6), u(7, 6), pos(6), u(6)}, nil}
-	run := func(fused bool) (out []float64, grads [][]float64) {
-		ps := makeInputs(c, 9)
-		tp := NewTape()
-		x := []*Tensor{tp.Param(ps[0]), tp.Param(ps[1]), tp.Param(ps[2]), tp.Param(ps[3])}
-		var o *Tensor
+	checkFusedBits(t, c, 9, 3, func(tp *Tape, x []*Tensor, fused bool) *Tensor {
 		if fused {
-			o = tp.AddLayerNorm(x[0], x[1], x[2], x[3], 1e-5)
-		} else {
-			o = tp.LayerNorm(tp.Add(x[0], x[1]), x[2], x[3], 1e-5)
+			return tp.AddLayerNorm(x[0], x[1], x[2], x[3], 1e-5)
 		}
+		return tp.LayerNorm(tp.Add(x[0], x[1]), x[2], x[3], 1e-5)
+	})
+}
+
+// checkFusedBits runs f unfused and fused on the inputs of c (seed) with a
+// random weighted sum of the output (seed wseed) as the loss, and fails
+// unless the outputs and every input gradient are bit-identical. It
+// returns the unfused output.
+func checkFusedBits(t *testing.T, c opCase, seed, wseed uint64, f func(tp *Tape, x []*Tensor, fused bool) *Tensor) []float64 {
+	t.Helper()
+	run := func(fused bool) (out []float64, grads [][]float64) {
+		ps := makeInputs(c, seed)
+		tp := NewTape()
+		x := make([]*Tensor, len(ps))
+		for i, p := range ps {
+			x[i] = tp.Param(p)
+		}
+		o := f(tp, x, fused)
 		w := tp.Floats(o.Size())
-		rng := NewRand(3)
+		rng := NewRand(wseed)
 		for i := range w {
 			w[i] = rng.Float64()*2 - 1
 		}
@@ -79,16 +91,17 @@ func TestAddLayerNormMatchesUnfused(t *testing.T) {
 	o2, g2 := run(true)
 	for i := range o1 {
 		if math.Float64bits(o1[i]) != math.Float64bits(o2[i]) {
-			t.Fatalf("output %d: unfused %v, fused %v", i, o1[i], o2[i])
+			t.Fatalf("%s: output %d: unfused %v, fused %v", c.name, i, o1[i], o2[i])
 		}
 	}
 	for k := range g1 {
 		for i := range g1[k] {
 			if math.Float64bits(g1[k][i]) != math.Float64bits(g2[k][i]) {
-				t.Fatalf("gradient %d[%d]: unfused %v, fused %v", k, i, g1[k][i], g2[k][i])
+				t.Fatalf("%s: gradient %d[%d]: unfused %v, fused %v", c.name, k, i, g1[k][i], g2[k][i])
 			}
 		}
 	}
+	return o1
 }
 
 // TestFillRows checks fillRows on short, block-sized and tall matrices.

@@ -210,12 +210,20 @@ func (t *Tape) BatchMatMul(a, b *Tensor, transA, transB bool) *Tensor {
 // Linear returns x·W + bias: x [..., in], W [in, out], bias [out] or nil;
 // the result is [..., out].
 func (t *Tape) Linear(x, w, bias *Tensor) *Tensor {
+	out := t.affine("Linear", x, w, bias)
+	t.record(&Node{kind: opLinear, Out: [4]*Tensor{out}, In: [6]*Tensor{x, w, bias}})
+	return out
+}
+
+// affine checks the operands of Linear or LinearReLU (op) and returns a new
+// tensor holding x·W + bias.
+func (t *Tape) affine(op string, x, w, bias *Tensor) *Tensor {
 	if w.nd != 2 || x.Cols() != w.dims[0] || (bias != nil && len(bias.Data) != w.dims[1]) {
 		bs := []int(nil)
 		if bias != nil {
 			bs = bias.Shape()
 		}
-		panic(fmt.Sprintf("engine: Linear of %v with W %v and bias %v", x.Shape(), w.Shape(), bs))
+		panic(fmt.Sprintf("engine: %s of %v with W %v and bias %v", op, x.Shape(), w.Shape(), bs))
 	}
 	M, K, N := x.Rows(), w.dims[0], w.dims[1]
 	out := t.newTensor(shOf(x).withLast(N), false)
@@ -224,7 +232,6 @@ func (t *Tape) Linear(x, w, bias *Tensor) *Tensor {
 		b = bias.Data
 	}
 	gemmBias(M, N, K, x.Data, w.Data, b, out.Data)
-	t.record(&Node{kind: opLinear, Out: [4]*Tensor{out}, In: [6]*Tensor{x, w, bias}})
 	return out
 }
 
@@ -234,21 +241,8 @@ func (t *Tape) Linear(x, w, bias *Tensor) *Tensor {
 // separate pass for the ReLU's backward). Values and gradients are
 // bit-identical to ReLU(Linear(x, w, bias)).
 func (t *Tape) LinearReLU(x, w, bias *Tensor) *Tensor {
-	if w.nd != 2 || x.Cols() != w.dims[0] || (bias != nil && len(bias.Data) != w.dims[1]) {
-		bs := []int(nil)
-		if bias != nil {
-			bs = bias.Shape()
-		}
-		panic(fmt.Sprintf("engine: LinearReLU of %v with W %v and bias %v", x.Shape(), w.Shape(), bs))
-	}
-	M, K, N := x.Rows(), w.dims[0], w.dims[1]
-	out := t.newTensor(shOf(x).withLast(N), false)
-	var b []float64
-	if bias != nil {
-		b = bias.Data
-	}
-	gemmBias(M, N, K, x.Data, w.Data, b, out.Data)
-	o := out.Data[:M*N]
+	out := t.affine("LinearReLU", x, w, bias)
+	o := out.Data
 	for i, v := range o {
 		o[i] = max(v, 0)
 	}

@@ -27,36 +27,35 @@ type Spans struct {
 // included; padded positions attend nothing (their outputs are zero and
 // never reach a real position).
 func CausalSpans(t *engine.Tape, L, B int, lens []int) Spans {
-	base := t.Ints(L * B)
-	n := t.Ints(L * B)
-	for i := 0; i < L; i++ {
-		for b := 0; b < B; b++ {
-			r := i*B + b
-			base[r] = b
-			if i < lens[b] {
-				n[r] = i + 1
-			}
-		}
-	}
-	return Spans{Base: base, Len: n, Stride: B}
+	return causalSpans(t, L, B, lens, false)
 }
 
 // CausalSpansBatchMajor is CausalSpans over a batch-major layout (row
 // b·L + i is position i of column b): each column's rows are contiguous,
 // so Attend reads its operands in place instead of gathering them.
 func CausalSpansBatchMajor(t *engine.Tape, L, B int, lens []int) Spans {
+	return causalSpans(t, L, B, lens, true)
+}
+
+func causalSpans(t *engine.Tape, L, B int, lens []int, batchMajor bool) Spans {
 	base := t.Ints(L * B)
 	n := t.Ints(L * B)
-	for b := 0; b < B; b++ {
-		for i := 0; i < L; i++ {
-			r := b*L + i
-			base[r] = b * L
+	for i := 0; i < L; i++ {
+		for b := 0; b < B; b++ {
+			r, first := i*B+b, b
+			if batchMajor {
+				r, first = b*L+i, b*L
+			}
+			base[r] = first
 			if i < lens[b] {
 				n[r] = i + 1
 			}
 		}
 	}
-	return Spans{Base: base, Len: n, Stride: 1}
+	if batchMajor {
+		return Spans{Base: base, Len: n, Stride: 1}
+	}
+	return Spans{Base: base, Len: n, Stride: B}
 }
 
 // TimeMajor returns the rows of x, [L·B, D] in batch-major order (row
