@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-var cpuProfile string
+var cpuProfile, memProfile string
 
 var rootCmd = &cobra.Command{
 	Use:           "tpp",
@@ -30,15 +30,37 @@ var rootCmd = &cobra.Command{
 		}
 		return pprof.StartCPUProfile(f)
 	},
-	PersistentPostRun: func(cmd *cobra.Command, args []string) {
+	PersistentPostRunE: func(cmd *cobra.Command, args []string) error {
 		if cpuProfile != "" {
 			pprof.StopCPUProfile()
 		}
+		return writeMemProfile()
 	},
+}
+
+// writeMemProfile writes the allocation profile (every allocation since
+// the start, by call stack) to --memprofile, if given.
+func writeMemProfile() error {
+	if memProfile == "" {
+		return nil
+	}
+	f, err := os.Create(memProfile)
+	if err != nil {
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	return nil
 }
 
 func init() {
 	rootCmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (inspect with go tool pprof)")
+	rootCmd.PersistentFlags().StringVar(&memProfile, "memprofile", "", "write an allocation profile of the command to this file at its end (inspect with go tool pprof -sample_index=alloc_space)")
 }
 
 func main() {

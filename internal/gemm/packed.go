@@ -79,6 +79,28 @@ func NewPackedB(tB blas.Transpose, k, n int, b []float64, ldb int, buf []float64
 	return p
 }
 
+// Cols returns the first n columns of op(B) as a PackedB of their own that
+// shares p's packed data: a product with the history of a sequence's
+// first n events when p holds all of them. It needs op(B) in one block
+// (at most 256 rows and 2048 columns; it panics otherwise) and 0 ≤ n ≤
+// N(). Products with the result are bit-identical to those with op(B)'s
+// first n columns packed on their own: the packed columns past n in the
+// last panel are computed into the kernel's scratch tile and discarded.
+func (p *PackedB) Cols(n int) PackedB {
+	if n < 0 || n > p.n {
+		panic("gemm: PackedB.Cols out of range")
+	}
+	if p.k > kcMax || p.n > ncMax {
+		panic("gemm: PackedB.Cols of an operand of several blocks")
+	}
+	q := *p
+	q.n = n
+	if q.data != nil {
+		q.data = q.data[:PackedLen(p.k, n)]
+	}
+	return q
+}
+
 // K and N are the dimensions of op(B).
 func (p *PackedB) K() int { return p.k }
 

@@ -64,3 +64,60 @@ func TestDgemmPacked(t *testing.T) {
 		}
 	}
 }
+
+// TestPackedCols checks that a product with the first n columns of a
+// packed operand (Cols) is bit for bit Dgemm's with those columns alone,
+// for every n (partial last panels included), both transposes of B and
+// of A, on both paths; and that Cols refuses what it cannot view.
+func TestPackedCols(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 5))
+	saved := useAsm
+	defer func() { useAsm = saved }()
+	for _, asm := range []bool{false, true} {
+		if asm && !hasAsm {
+			continue
+		}
+		useAsm = asm
+		const m, k, N = 15, 32, 29
+		for _, tB := range []blas.Transpose{blas.NoTrans, blas.Trans} {
+			ldb := N + 3
+			br := k
+			if tB == blas.Trans {
+				ldb, br = k+2, N
+			}
+			b := randSlice(rng, br*ldb)
+			full := NewPackedB(tB, k, N, b, ldb, make([]float64, PackedLen(k, N)))
+			for _, tA := range []blas.Transpose{blas.NoTrans, blas.Trans} {
+				lda, ar := k+1, m
+				if tA == blas.Trans {
+					lda, ar = m+1, k
+				}
+				a := randSlice(rng, ar*lda)
+				for n := 0; n <= N; n++ {
+					ldc := n + 2
+					want := randSlice(rng, m*ldc)
+					got := append([]float64(nil), want...)
+					Dgemm(tA, tB, m, n, k, 0.7, a, lda, b, ldb, 0, want, ldc)
+					v := full.Cols(n)
+					DgemmPacked(tA, m, 0.7, a, lda, &v, 0, got, ldc)
+					for i := range got {
+						if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+							t.Fatalf("asm=%v tA=%c tB=%c n=%d: c[%d] = %v, Dgemm gives %v", asm, tA, tB, n, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, c := range []struct{ k, n, cols int }{{4, 5, 6}, {4, 5, -1}, {300, 5, 3}, {4, 2100, 3}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Cols(%d) of a %d×%d operand did not panic", c.cols, c.k, c.n)
+				}
+			}()
+			p := NewPackedB(blas.NoTrans, c.k, c.n, make([]float64, c.k*c.n), c.n, make([]float64, PackedLen(c.k, c.n)))
+			p.Cols(c.cols)
+		}()
+	}
+}

@@ -65,6 +65,12 @@ type seqBatch struct {
 	// head maps [z, 1] to β·(w·z + b); invBeta is 1/β.
 	head    gemm.PackedB
 	invBeta []float64
+	// kp[l][h] is the score operand of the whole history, packed once per
+	// sequence (layer 0: s0, later layers: the keys; transposed): a law
+	// with i events of history multiplies by its first i columns
+	// (gemm.PackedB.Cols). Nil when the history is too long for one packed
+	// block; then each law packs its own.
+	kp [][]gemm.PackedB
 }
 
 // batchData returns the sequence's seqBatch, made on first use (safely for
@@ -74,9 +80,10 @@ func (n *next) batchData() *seqBatch {
 	return n.h.batch
 }
 
-// pack packs a k×n matrix (row-major, row stride ld) for DgemmPacked.
-func pack(w []float64, k, n, ld int) gemm.PackedB {
-	return gemm.NewPackedB(blas.NoTrans, k, n, w, ld, make([]float64, gemm.PackedLen(k, n)))
+// pack packs a k×n op(w) (w row-major with row stride ld; tr: w holds
+// its transpose) for DgemmPacked.
+func pack(w []float64, k, n, ld int, tr blas.Transpose) gemm.PackedB {
+	return gemm.NewPackedB(tr, k, n, w, ld, make([]float64, gemm.PackedLen(k, n)))
 }
 
 // newSeqBatch derives the batched path's matrices from m's weights and the
@@ -125,7 +132,7 @@ func (m *Model) newSeqBatch(h *historyKV) *seqBatch {
 		if l == 0 {
 			// only v·W_O: the query's own score is the quadratic form m0
 			nx := len(rows)
-			sb.qkv = append(sb.qkv, pack(w[2*HD:], nx, HD, 3*HD))
+			sb.qkv = append(sb.qkv, pack(w[2*HD:], nx, HD, 3*HD, blas.NoTrans))
 			sb.m0 = make([]float64, H*nx*nx)
 			for hh := 0; hh < H; hh++ {
 				for a := 0; a < nx; a++ {
@@ -137,7 +144,7 @@ func (m *Model) newSeqBatch(h *historyKV) *seqBatch {
 				}
 			}
 		} else {
-			sb.qkv = append(sb.qkv, pack(w, len(rows), 3*HD, 3*HD))
+			sb.qkv = append(sb.qkv, pack(w, len(rows), 3*HD, 3*HD, blas.NoTrans))
 		}
 		ov := make([]float64, nv*HD)
 		for s := 0; s < nv; s++ {
@@ -161,6 +168,19 @@ func (m *Model) newSeqBatch(h *historyKV) *seqBatch {
 			}
 		}
 	}
+	if nv := len(sb.ov[0]) / HD; nv > 0 && nv <= maxPackedHistory && D <= maxPackedInner && T+1 <= maxPackedInner {
+		sb.kp = make([][]gemm.PackedB, len(m.layers))
+		for l := range m.layers {
+			sb.kp[l] = make([]gemm.PackedB, H)
+			for hh := 0; hh < H; hh++ {
+				if l == 0 {
+					sb.kp[l][hh] = pack(sb.s0[hh*nv*(T+1):], T+1, nv, T+1, blas.Trans)
+				} else {
+					sb.kp[l][hh] = pack(h.keys[l][hh*D:], D, nv, HD, blas.Trans)
+				}
+			}
+		}
+	}
 	// head: rows [β·W; β·b]
 	beta := make([]float64, K)
 	sb.invBeta = make([]float64, K)
@@ -178,9 +198,18 @@ func (m *Model) newSeqBatch(h *historyKV) *seqBatch {
 			hw[r*K+k] = beta[k] * v
 		}
 	}
-	sb.head = pack(hw, D+1, K, K)
+	sb.head = pack(hw, D+1, K, K, blas.NoTrans)
 	return sb
 }
+
+// maxPackedHistory and maxPackedInner bound the packed operands whose
+// column prefixes gemm.PackedB.Cols can view (one block of the product);
+// tests lower maxPackedHistory to cover the per-law packing of longer
+// histories.
+var (
+	maxPackedHistory = 2048
+	maxPackedInner   = 256
+)
 
 // linearRow is row r of l's weight matrix, or its bias for r = -1 (zeros
 // without one).
@@ -206,12 +235,12 @@ func vecTimesBlock(x, w []float64, D int, out []float64) {
 	}
 }
 
-// lawPacks are a law's history operands for the batched products, packed
-// on its first IntensitiesAt call: per layer and head, the score operand
-// (layer 0: the coefficients s0, transposed; later layers: the keys,
-// transposed) and the O-folded values.
+// lawPacks holds a law's packed history keys (transposed), per layer and
+// head, for the score products: views of the first i columns of the
+// sequence's packs (seqBatch.kp), or, for a history too long for one
+// packed block, packed for the law itself.
 type lawPacks struct {
-	sc, ov [][]gemm.PackedB
+	sc [][]gemm.PackedB
 }
 
 func (n *next) lawPacks(sb *seqBatch) *lawPacks {
@@ -221,30 +250,23 @@ func (n *next) lawPacks(sb *seqBatch) *lawPacks {
 	m := n.m
 	D, T, H := m.cfg.HiddenSize, m.cfg.TimeEmbSize, m.cfg.NumHeads
 	HD, i, L := H*D, n.i, len(m.layers)
-	lp := &lawPacks{sc: make([][]gemm.PackedB, L), ov: make([][]gemm.PackedB, L)}
+	lp := &lawPacks{sc: make([][]gemm.PackedB, L)}
 	n.lp = lp
 	if i == 0 {
 		return lp
 	}
-	nv := len(sb.ov[0]) / HD
-	// one buffer for all (a law is evaluated a few times only)
-	size := H * (gemm.PackedLen(T+1, i) + (L-1)*gemm.PackedLen(D, i) + L*gemm.PackedLen(i, D))
-	buf := make([]float64, size)
-	take := func(k int) []float64 {
-		b := buf[:k:k]
-		buf = buf[k:]
-		return b
-	}
 	for l := range m.layers {
+		lp.sc[l] = make([]gemm.PackedB, H)
 		for h := 0; h < H; h++ {
-			var sc gemm.PackedB
-			if l == 0 {
-				sc = gemm.NewPackedB(blas.Trans, T+1, i, sb.s0[h*nv*(T+1):], T+1, take(gemm.PackedLen(T+1, i)))
-			} else {
-				sc = gemm.NewPackedB(blas.Trans, D, i, n.keys[l][h*D:], HD, take(gemm.PackedLen(D, i)))
+			switch {
+			case sb.kp != nil:
+				lp.sc[l][h] = sb.kp[l][h].Cols(i)
+			case l == 0:
+				nv := len(sb.ov[0]) / HD
+				lp.sc[l][h] = pack(sb.s0[h*nv*(T+1):], T+1, i, T+1, blas.Trans)
+			default:
+				lp.sc[l][h] = pack(n.keys[l][h*D:], D, i, HD, blas.Trans)
 			}
-			lp.sc[l] = append(lp.sc[l], sc)
-			lp.ov[l] = append(lp.ov[l], gemm.NewPackedB(blas.NoTrans, i, D, sb.ov[l][h*D:], HD, take(gemm.PackedLen(i, D))))
 		}
 	}
 	return lp
@@ -254,7 +276,7 @@ func (n *next) lawPacks(sb *seqBatch) *lawPacks {
 // the duration of one call (a law is evaluated a few times; allocating
 // them per law made the garbage collector a tenth of the pass).
 type batchBufs struct {
-	u, qkv, scores, tmp, out []float64 // [J, D+1+T], [J, 3HD], [J, i+1], [J, D] ×2
+	u, qkv, scores, tmp, out []float64 // [J, D+1+T], [J, 3HD], [J, i+1], [D, J], [J, D]
 }
 
 var bufPool = sync.Pool{New: func() any { return new(batchBufs) }}
@@ -325,7 +347,11 @@ func (n *next) IntensitiesAt(dts []float64, out []float64) {
 			}
 			vecmath.Exp(sc, sc)
 			if i > 0 {
-				gemm.DgemmPacked(blas.NoTrans, J, 1, sc, ls, &lp.ov[l][h], 0, b.tmp, D)
+				// (E·OV)ᵀ = OVᵀ·Eᵀ, [D, J]: the history's O-folded
+				// values are read in place (no per-law packing) and
+				// only the J×i exponentials are packed; each element is
+				// the same fused sum over the history as E·OV's
+				gemm.Dgemm(blas.Trans, blas.Trans, D, J, i, 1, sb.ov[l][h*D:], HD, sc, ls, 0, b.tmp, J)
 			}
 			// out += (E·OV + e_self·v_self·W_O) / Σ e, per row
 			for j := 0; j < J; j++ {
@@ -339,9 +365,9 @@ func (n *next) IntensitiesAt(dts []float64, out []float64) {
 					}
 					continue
 				}
-				t := b.tmp[j*D : (j+1)*D]
+				t := b.tmp[j:]
 				for d, v := range sv {
-					o[d] += inv * (t[d] + e*v)
+					o[d] += inv * (t[d*J] + e*v)
 				}
 			}
 		}

@@ -19,8 +19,20 @@ import (
 // several shapes (one to three layers and heads, odd sizes), parameters
 // with non-zero biases at two scales, every prefix of random sequences
 // (the empty history included), through NextAfter and Laws, and batches
-// of several sizes (the pooled work matrices are resized and reused).
+// of several sizes (the pooled work matrices are resized and reused);
+// with the history's score operands packed once per sequence and viewed
+// per law, and, for histories past a lowered maxPackedHistory, packed by
+// each law.
 func TestIntensitiesAtMatchesIntensities(t *testing.T) {
+	saved := maxPackedHistory
+	defer func() { maxPackedHistory = saved }()
+	for _, mh := range []int{saved, 5} {
+		maxPackedHistory = mh
+		checkIntensitiesAt(t)
+	}
+}
+
+func checkIntensitiesAt(t *testing.T) {
 	offsets := []float64{0, 1e-9, 0.013, 0.3, 0.31, 1.7, 4, 25, 0.002, 0.7, 3.3, 9, 0.05, 0.5, 1, 60, 2e-4}
 	const K = 4
 	for ci, c := range []struct {
