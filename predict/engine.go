@@ -112,6 +112,12 @@ type engine struct {
 	interpLam bool
 	prepared  bool    // prepare has run (mode, h0, maxH set)
 	panels    []panel // analyze's walked panels, kept for the next law
+	// cur is march's current panel and xs the nodes of intensAt: fields
+	// rather than locals, which would escape to the heap at every panel
+	// (the panel through march's visit callback, the nodes through the
+	// BatchIntensities interface)
+	cur panel
+	xs  [nK]float64
 }
 
 func newEngine(n Next, o Options) (*engine, error) {
@@ -238,7 +244,7 @@ func (e *engine) intensAt(a, r float64) error {
 	if e.evals > e.o.MaxEvals {
 		return fmt.Errorf("%w (%d)", ErrTooManyEvals, e.o.MaxEvals)
 	}
-	var xs [nK]float64
+	xs := &e.xs
 	for j := range xs {
 		xs[j] = a + r*(1+node[j])
 	}
@@ -464,11 +470,13 @@ func (e *engine) march(withMass bool, visit func(p *panel) (stop bool)) (end flo
 				w, next = b-t, b
 			}
 		}
-		p, err := e.evalPanel(t, w, lam, withMass)
+		var err error
+		e.cur, err = e.evalPanel(t, w, lam, withMass)
 		if err != nil {
 			return t, lam, false, err
 		}
-		r := e.ratio(&p, withMass)
+		p := &e.cur
+		r := e.ratio(p, withMass)
 		if !(r <= 1) && w > 1e-13*math.Max(t, e.h0) { // NaN (overflowed panel) too
 			h = w / 2
 			continue
@@ -476,7 +484,7 @@ func (e *engine) march(withMass bool, visit func(p *panel) (stop bool)) (end flo
 		if p.lamB < lam {
 			p.lamB = lam // Λ is non-decreasing; guard rounding
 		}
-		if visit(&p) {
+		if visit(p) {
 			return next, p.lamB, false, nil
 		}
 		t = next
