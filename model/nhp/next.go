@@ -3,6 +3,7 @@ package nhp
 import (
 	"iter"
 	"math"
+	"sync"
 
 	"gonum.org/v1/gonum/floats"
 
@@ -31,7 +32,9 @@ func (m *Model) initialState() state {
 func (m *Model) cellScalar(dst state, k int, h, c, cbar []float64) {
 	H := m.cfg.HiddenSize
 	G := numGates * H
-	z := make([]float64, G)
+	w := getScratch(G + H)
+	defer scratchPool.Put(w)
+	z, zt := w.v[:G], w.v[G:G+H]
 	copy(z, m.bx.Value)
 	e := m.emb.Value[k*H : (k+1)*H]
 	for d := 0; d < H; d++ {
@@ -46,7 +49,6 @@ func (m *Model) cellScalar(dst state, k int, h, c, cbar []float64) {
 	// Gates I, F, Z, O, IBar, FBar are contiguous: sigmoid all, then the
 	// candidate z is recomputed as tanh (tanh is not derived from the
 	// sigmoid, to keep its accuracy near 0).
-	zt := make([]float64, H)
 	vecmath.Tanh(zt, gate(gateZ))
 	vecmath.Sigmoid(z[:gateD*H], z[:gateD*H])
 	cn, cb, dl, og := dst[:H], dst[H:2*H], dst[2*H:3*H], dst[3*H:]
@@ -98,11 +100,31 @@ func (m *Model) decay(s state, dt float64, c, h []float64) {
 // advance returns the state after an event of type k at offset dt from s.
 func (m *Model) advance(s state, k int, dt float64) state {
 	H := m.cfg.HiddenSize
-	c, h := make([]float64, H), make([]float64, H)
+	w := getScratch(2 * H)
+	defer scratchPool.Put(w)
+	c, h := w.v[:H], w.v[H:2*H]
 	m.decay(s, dt, c, h)
 	out := make(state, 4*H)
 	m.cellScalar(out, k, h, c, s[H:2*H])
 	return out
+}
+
+// scratch is a work buffer of the per-event updates, pooled: a sequence's
+// states are advanced once per event, and allocating the gate buffers each
+// time made a third of a prediction pass's garbage.
+type scratch struct{ v []float64 }
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// getScratch returns a pooled buffer of at least n values (contents
+// undefined); put it back with scratchPool.Put.
+func getScratch(n int) *scratch {
+	w := scratchPool.Get().(*scratch)
+	if cap(w.v) < n {
+		w.v = make([]float64, n)
+	}
+	w.v = w.v[:n]
+	return w
 }
 
 // NextAfter returns the law of event i of seq given events 0..i−1 (for
