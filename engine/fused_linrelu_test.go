@@ -1,6 +1,9 @@
 package engine
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // linReLUCases run LinearReLU with and without a bias, on inputs that put
 // pre-activations on both sides of 0 (none at a kink: finite differences
@@ -42,5 +45,20 @@ func TestLinearReLUMatchesUnfused(t *testing.T) {
 	}
 	if zeros == 0 || zeros == len(out) {
 		t.Fatalf("%d of %d outputs are 0: the test needs both signs", zeros, len(out))
+	}
+}
+
+// TestPositiveMask checks the branch-free test of LinearReLU's backward
+// against x > 0 on the values where it could go wrong.
+func TestPositiveMask(t *testing.T) {
+	inf, nan := math.Inf(1), math.NaN()
+	for _, x := range []float64{0, math.Copysign(0, -1), 5e-324, -5e-324, 1, -1, math.MaxFloat64, -math.MaxFloat64, inf, -inf, nan, -nan, math.Float64frombits(0x7FF0000000000001), math.Float64frombits(0xFFF8000000000000)} {
+		want := uint64(0)
+		if x > 0 {
+			want = ^uint64(0)
+		}
+		if got := positiveMask(x); got != want {
+			t.Errorf("positiveMask(%v [%#x]) = %#x, want %#x", x, math.Float64bits(x), got, want)
+		}
 	}
 }
