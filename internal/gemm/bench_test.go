@@ -35,6 +35,10 @@ var benchShapes = []benchShape{
 	{blas.Trans, blas.NoTrans, 64, 128, 448},
 	{blas.NoTrans, blas.NoTrans, 128, 32, 96},
 	{blas.NoTrans, blas.Trans, 128, 96, 32},
+	// Attention over one sequence of 37 events, heads of 16: P·V and
+	// dV = Pᵀ·dO.
+	{blas.NoTrans, blas.NoTrans, 37, 37, 16},
+	{blas.Trans, blas.NoTrans, 37, 37, 16},
 }
 
 type dgemmFunc func(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)

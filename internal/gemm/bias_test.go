@@ -23,7 +23,7 @@ func TestDgemmBias(t *testing.T) {
 			}
 		}
 	}
-	shapes = append(shapes, shape{300, 64, 64}, shape{97, 45, 300}, shape{31, 29, 513}, shape{200, 2100, 17}, shape{7, 2053, 260})
+	shapes = append(shapes, shape{300, 64, 64}, shape{97, 45, 300}, shape{31, 29, 513}, shape{200, 2100, 17}, shape{7, 2053, 260}, shape{1100, 41, 9}, shape{1030, 2050, 3})
 	paths(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		for i, s := range shapes {

@@ -12,8 +12,9 @@ var hasAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 var useAsm = hasAsm
 
 // kernAVX2 computes one mr×nr = 6×8 tile of C from kc inner indices.
-// Element (r, p) of the A panel is at a[r·ars + p·aps] (elements); packed
-// B holds 8 values per inner index. It computes acc = Σ a·b with one FMA
+// Element (r, p) of the A panel is at a[r·ars + p·aps] (elements); the 8
+// values of op(B) for inner index p are at b[p·bs] (bs = 8 for packed B,
+// ldb for a row-major B read in place). It computes acc = Σ a·b with one FMA
 // per inner index in ascending order, t = alpha·acc, then for each of the
 // 6 rows of C (stride ldc elements) C = t if load == 0, else
 // C = fma(S, beta, t), where row r of S is at src[r·lds] (src = c, lds =
@@ -22,4 +23,4 @@ var useAsm = hasAsm
 // be at least 1.
 //
 //go:noescape
-func kernAVX2(kc int, a *float64, ars, aps int, b, c *float64, ldc int, alpha, beta float64, load int, src *float64, lds int)
+func kernAVX2(kc int, a *float64, ars, aps int, b, c *float64, ldc int, alpha, beta float64, load int, src *float64, lds int, bs int)

@@ -8,12 +8,13 @@
 // values. Plan 9 operand order: sources first, destination last
 // (VFMADD231PD x, y, z means z = y·x + z).
 
-// STEP does one inner index: B row at byte offset BOFF from DI, the six
-// A values at SI, SI+R9, SI+2·R9, R11, R11+R9, R11+2·R9 (R11 = SI+3·R9);
-// then it advances SI and R11 by R12 bytes.
-#define STEP(BOFF) \
-	VMOVUPD BOFF(DI), Y12; \
-	VMOVUPD BOFF+32(DI), Y13; \
+// STEP does one inner index: the row of op(B) at DI (8 values), the six A
+// values at SI, SI+R9, SI+2·R9, R11, R11+R9, R11+2·R9 (R11 = SI+3·R9);
+// then it advances SI and R11 by R12 bytes and DI by R13 bytes (64 for
+// packed B, the row stride for B read in place).
+#define STEP \
+	VMOVUPD (DI), Y12; \
+	VMOVUPD 32(DI), Y13; \
 	VBROADCASTSD (SI), Y14; \
 	VFMADD231PD Y12, Y14, Y0; \
 	VFMADD231PD Y13, Y14, Y1; \
@@ -33,7 +34,8 @@
 	VFMADD231PD Y12, Y15, Y10; \
 	VFMADD231PD Y13, Y15, Y11; \
 	ADDQ R12, SI; \
-	ADDQ R12, R11
+	ADDQ R12, R11; \
+	ADDQ R13, DI
 
 // SCALE multiplies a row's accumulators by alpha (Y14).
 #define SCALE(R0, R1) \
@@ -55,8 +57,8 @@
 	VMOVUPD R1, 32(DX); \
 	ADDQ R8, DX
 
-// func kernAVX2(kc int, a *float64, ars, aps int, b, c *float64, ldc int, alpha, beta float64, load int, src *float64, lds int)
-TEXT ·kernAVX2(SB), NOSPLIT, $0-96
+// func kernAVX2(kc int, a *float64, ars, aps int, b, c *float64, ldc int, alpha, beta float64, load int, src *float64, lds int, bs int)
+TEXT ·kernAVX2(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ars+16(FP), R9
@@ -69,6 +71,8 @@ TEXT ·kernAVX2(SB), NOSPLIT, $0-96
 	SHLQ $3, R8
 	LEAQ (R9)(R9*2), R11
 	ADDQ SI, R11
+	MOVQ bs+96(FP), R13
+	SHLQ $3, R13
 
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
@@ -90,11 +94,10 @@ TEXT ·kernAVX2(SB), NOSPLIT, $0-96
 	JZ   tail
 
 loop4:
-	STEP(0)
-	STEP(64)
-	STEP(128)
-	STEP(192)
-	ADDQ $256, DI
+	STEP
+	STEP
+	STEP
+	STEP
 	DECQ BX
 	JNZ  loop4
 
@@ -103,8 +106,7 @@ tail:
 	JZ    done
 
 loop1:
-	STEP(0)
-	ADDQ $64, DI
+	STEP
 	DECQ CX
 	JNZ  loop1
 

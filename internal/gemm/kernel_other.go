@@ -6,6 +6,6 @@ const hasAsm = false
 
 var useAsm = false
 
-func kernAVX2(kc int, a *float64, ars, aps int, b, c *float64, ldc int, alpha, beta float64, load int, src *float64, lds int) {
+func kernAVX2(kc int, a *float64, ars, aps int, b, c *float64, ldc int, alpha, beta float64, load int, src *float64, lds int, bs int) {
 	panic("gemm: no assembly kernel")
 }
