@@ -27,10 +27,13 @@
 // The inner dimension is split into blocks of at most 256 (balanced, a
 // function of k only). For each block, op(B) is packed into panels of 8
 // columns. The 6×8 micro-kernel keeps a tile of C in twelve YMM registers
-// and does, per inner index, two loads of packed B, six broadcasts of
-// op(A) and twelve FMAs; it reads full 6-row panels of op(A) in place
-// (rows of A, or columns of Aᵀ), and a last partial panel is packed with
-// zero padding. Partial tiles of C go through a scratch tile; C outside
+// and does, per inner index, two loads of op(B)'s 8 values, six
+// broadcasts of op(A) and twelve FMAs; it reads full 6-row panels of
+// op(A) in place (rows of A, or columns of Aᵀ), and a last partial panel
+// is packed with zero padding. op(B) is read in place too when it is a
+// row-major B and C has at most 1024 rows (the kernel takes B's row
+// stride; only a last partial 8-column panel is packed): packing pays off
+// only when many panels of A reuse the packed copy. Partial tiles of C go through a scratch tile; C outside
 // the m×n window is never written, and with beta = 0 it is never read.
 // Packing buffers come from a sync.Pool, so a call does not allocate in
 // steady state. No goroutines are started.
