@@ -251,7 +251,7 @@ func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float6
 // B is innermost, so that the panel of A stays in L1 and packed B in L2.
 // Partial tiles of C go through a scratch tile.
 func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, bias []float64) {
-	if !bT && m <= inPlaceMaxM {
+	if !bT && m <= inPlaceMaxM && ldb <= inPlaceMaxLdb {
 		// B row-major and few row panels of A to reuse a packed copy:
 		// the kernel reads B's full 8-column panels in place (8
 		// contiguous values per inner index, row stride ldb); only a
@@ -265,14 +265,20 @@ func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float
 	})
 }
 
-// inPlaceMaxM is the largest m for which gemmAsm reads a row-major B in
-// place rather than packing it. Packing costs a pass over B per inner
-// block and pays off when many 6-row panels of A reuse the packed copy:
-// for m in the thousands (a layer's forward product over a batch) in place
-// is up to 4% slower; for the short products of weight gradients (m = a
-// layer's inputs: 11–20% faster in place), of attention over one sequence
-// (15–20%) and of recurrent steps (m = the batch: 5–8%) it is faster.
-const inPlaceMaxM = 1024
+// inPlaceMaxM and inPlaceMaxLdb bound the products for which gemmAsm
+// reads a row-major B in place rather than packing it. Packing costs a
+// pass over B per inner block and pays off when many 6-row panels of A
+// reuse the packed copy: for m in the thousands (a layer's forward product
+// over a batch) in place is up to 4% slower; for the short products of
+// weight gradients (m = a layer's inputs: 11–20% faster in place), of
+// attention over one sequence (15–20%) and of recurrent steps (m = the
+// batch: 5–8%) it is faster. A wide B read in place strides through
+// memory a page or more per inner index (ldb = 512: 75% slower at
+// m = 1024), so its rows must be short.
+const (
+	inPlaceMaxM   = 1024
+	inPlaceMaxLdb = 128
+)
 
 // gemmAsmPacked is gemmAsm with op(B) packed in advance (PackedB: the
 // blocks in the order gemmAsmFrom asks for them).
