@@ -366,10 +366,7 @@ func backwardShapeReduce(t *Tape, n *Node) {
 			if k < 0 {
 				continue
 			}
-			dst := tab.Grad[k*C : (k+1)*C]
-			for j, v := range g[i*C : (i+1)*C] {
-				dst[j] += v
-			}
+			floats.Add(tab.Grad[k*C:(k+1)*C], g[i*C:(i+1)*C])
 		}
 	case opPick:
 		a := n.In[0]
@@ -389,10 +386,7 @@ func backwardShapeReduce(t *Tape, n *Node) {
 			c := x.Cols()
 			if x.Grad != nil {
 				for r := 0; r < R; r++ {
-					dst := x.Grad[r*c : (r+1)*c]
-					for j, v := range g[r*C+off : r*C+off+c] {
-						dst[j] += v
-					}
+					floats.Add(x.Grad[r*c:(r+1)*c], g[r*C+off:r*C+off+c])
 				}
 			}
 			off += c
@@ -404,18 +398,13 @@ func backwardShapeReduce(t *Tape, n *Node) {
 		}
 		R, C, w, lo := a.Rows(), a.Cols(), out.Cols(), n.Flags
 		for r := 0; r < R; r++ {
-			dst := a.Grad[r*C+lo : r*C+lo+w]
-			for j, v := range g[r*w : (r+1)*w] {
-				dst[j] += v
-			}
+			floats.Add(a.Grad[r*C+lo:r*C+lo+w], g[r*w:(r+1)*w])
 		}
 	case opConcatRows:
 		off := 0
 		for _, x := range n.List {
 			if x.Grad != nil {
-				for j, v := range g[off : off+len(x.Data)] {
-					x.Grad[j] += v
-				}
+				floats.Add(x.Grad[:len(x.Data)], g[off:off+len(x.Data)])
 			}
 			off += len(x.Data)
 		}
