@@ -25,8 +25,7 @@ func checkCell(name string, xp, h, wh *Tensor, gates int) (B, H int) {
 func (t *Tape) RNNCell(xp, h, wh *Tensor) *Tensor {
 	B, H := checkCell("RNNCell", xp, h, wh, 1)
 	out := t.newTensor(sh2(B, H), false)
-	copy(out.Data, xp.Data)
-	t.StepMatMul(wh, B, h.Data, 1, out.Data)
+	t.StepMatMulAdd(wh, B, h.Data, xp.Data, H, out.Data)
 	vecmath.Tanh(out.Data, out.Data)
 	t.record(&Node{kind: opRNNCell, Out: [4]*Tensor{out}, In: [6]*Tensor{xp, h, wh}})
 	return out
@@ -69,8 +68,7 @@ func (t *Tape) LSTMCell(xp, h, c, wh *Tensor) (hNew, cNew *Tensor) {
 	cache := t.floatsRaw(5 * B * H)
 	z := cache[:4*B*H]
 	tc := cache[4*B*H:]
-	copy(z, xp.Data)
-	t.StepMatMul(wh, B, h.Data, 1, z)
+	t.StepMatMulAdd(wh, B, h.Data, xp.Data, 4*H, z)
 	for b := 0; b < B; b++ {
 		zr := z[b*4*H : (b+1)*4*H]
 		cr := c.Data[b*H : (b+1)*H]
@@ -138,10 +136,7 @@ func (t *Tape) GRUCell(xp, h, wh, bh *Tensor) *Tensor {
 	hp := cache[:3*B*H]
 	act := cache[3*B*H:]
 	if bh != nil {
-		for b := 0; b < B; b++ {
-			copy(hp[b*3*H:(b+1)*3*H], bh.Data)
-		}
-		t.StepMatMul(wh, B, h.Data, 1, hp)
+		t.StepMatMulAdd(wh, B, h.Data, bh.Data, 0, hp)
 	} else {
 		t.StepMatMul(wh, B, h.Data, 0, hp)
 	}

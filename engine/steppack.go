@@ -74,6 +74,31 @@ func (t *Tape) StepMatMul(w *Tensor, m int, h []float64, beta float64, c []float
 	fastgemm.DgemmPacked(blas.NoTrans, m, 1, h, K, &p.fwd, beta, c, N)
 }
 
+// StepMatMulAdd sets c = h·W + S for h [m, K], W [K, N] packed once per
+// tape, and S [m, N] with row stride lds (lds = 0: one row of N values for
+// every row, a bias): bit-identical to copying S into c and calling
+// StepMatMul with beta = 1, without that pass over c (the pre-activations
+// of a recurrent cell: its input projection or bias plus h·W).
+func (t *Tape) StepMatMulAdd(w *Tensor, m int, h []float64, s []float64, lds int, c []float64) {
+	K, N := w.dims[0], w.dims[1]
+	if m == 0 || N == 0 {
+		return
+	}
+	if K == 0 || m == 1 || N == 1 || !PackedProducts() {
+		for i := 0; i < m; i++ {
+			copy(c[i*N:(i+1)*N], s[i*lds:i*lds+N])
+		}
+		t.StepMatMul(w, m, h, 1, c)
+		return
+	}
+	p := t.stepPackOf(w)
+	if !p.hasF {
+		p.fwd = fastgemm.NewPackedB(blas.NoTrans, K, N, w.Data, N, t.floatsRaw(fastgemm.PackedLen(K, N)))
+		p.hasF = true
+	}
+	fastgemm.DgemmPackedAdd(blas.NoTrans, m, 1, h, K, &p.fwd, s, lds, c, N)
+}
+
 // StepMatMulT sets c = g·Wᵀ + beta·c for g [m, N] and W [K, N] (c [m, K]),
 // Wᵀ packed once per tape: the gradient of a cell's state.
 func (t *Tape) StepMatMulT(w *Tensor, m int, g []float64, beta float64, c []float64) {

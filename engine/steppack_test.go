@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestStepMatMul checks StepMatMul and StepMatMulT against gemm bit for
-// bit: first use (packing), reuse, matrix-vector shapes, and a weight whose
+// TestStepMatMul checks StepMatMul, StepMatMulAdd and StepMatMulT against
+// gemm bit for bit: first use (packing), reuse, matrix-vector shapes, and a weight whose
 // values change after Reset (the packed copy must not survive it).
 func TestStepMatMul(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -32,6 +32,23 @@ func TestStepMatMul(t *testing.T) {
 				gemm(false, false, m, N, K, 1, h, w, 0.5, want)
 				tp.StepMatMul(wt, m, h, 0.5, c)
 				same(t, "StepMatMul", sh, c, want)
+
+				// StepMatMulAdd: a bias row (lds 0) and a full matrix
+				for _, lds := range []int{0, N} {
+					sm := make([]float64, max(m*lds, N))
+					fill(sm)
+					want := make([]float64, m*N)
+					for i := 0; i < m; i++ {
+						copy(want[i*N:(i+1)*N], sm[i*lds:i*lds+N])
+					}
+					gemm(false, false, m, N, K, 1, h, w, 1, want)
+					got := make([]float64, m*N)
+					for i := range got {
+						got[i] = math.NaN() // not read
+					}
+					tp.StepMatMulAdd(wt, m, h, sm, lds, got)
+					same(t, "StepMatMulAdd", sh, got, want)
+				}
 
 				g, d := make([]float64, m*N), make([]float64, m*K)
 				fill(g)

@@ -35,6 +35,8 @@ const (
 	shortB       = "blas: insufficient length of b"
 	shortC       = "blas: insufficient length of c"
 	shortBias    = "gemm: insufficient length of bias"
+	shortS       = "gemm: insufficient length of the added matrix"
+	badLdS       = "gemm: bad leading dimension of the added matrix"
 )
 
 // Dgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
@@ -52,7 +54,7 @@ func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda i
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	gemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+	gemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, merge{})
 }
 
 // checkArgs panics, with gonum's messages, unless the arguments describe a
@@ -120,12 +122,20 @@ func DgemmBias(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, l
 		return
 	}
 	if alpha != 0 && k > 0 {
-		gemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc, bias[:n])
+		gemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc, merge{s: bias[:n]})
 		return
 	}
 	for i := 0; i < m; i++ {
 		copy(c[i*ldc:i*ldc+n], bias[:n])
 	}
+}
+
+// merge is a matrix S that the first inner block of a product adds
+// instead of C (beta is then 1): row i of S at s[i·ld], ld = 0 for one row
+// repeated (a bias). s nil: none.
+type merge struct {
+	s  []float64
+	ld int
 }
 
 // scaleC sets C = beta·C (C = 0 when beta is 0, without reading C).
@@ -191,10 +201,10 @@ func grow(s []float64, n int) []float64 {
 // t = alpha·acc, and C = t (first block, beta = 0), C = fma(C, beta, t)
 // (first block, beta != 0) or C = fma(C, 1, t) = C + t (later blocks).
 //
-// With a bias (n values), the first block merges the bias instead of C:
-// C = fma(bias[j], 1, t), exactly what filling every row of C with the
-// bias and calling with beta = 1 gives, without that pass over C.
-func gemm(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, bias []float64) {
+// With a merge matrix mg (see merge), the first block merges it instead of
+// C: C = fma(S[i][j], 1, t), exactly what copying S into C and calling with
+// beta = 1 gives, without that pass over C.
+func gemm(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, mg merge) {
 	nkb := (k + kcMax - 1) / kcMax
 	kcb := (k + nkb - 1) / nkb
 
@@ -204,16 +214,16 @@ func gemm(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []flo
 	s.b = grow(s.b, ncAll*kcb)
 	if useAsm {
 		s.a = grow(s.a, mr*kcb)
-		gemmAsm(s, aT, bT, m, n, k, kcb, alpha, a, lda, b, ldb, beta, c, ldc, bias)
+		gemmAsm(s, aT, bT, m, n, k, kcb, alpha, a, lda, b, ldb, beta, c, ldc, mg)
 		return
 	}
 	s.a = grow(s.a, min(mcMax, (m+mr-1)/mr*mr)*kcb)
-	gemmGo(s, aT, bT, m, n, k, kcb, alpha, a, lda, b, ldb, beta, c, ldc, bias)
+	gemmGo(s, aT, bT, m, n, k, kcb, alpha, a, lda, b, ldb, beta, c, ldc, mg)
 }
 
 // gemmGo is the portable path: A and B are packed in blocks of mcMax×kc
 // and kc×ncMax, and kernGo computes each tile.
-func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, bias []float64) {
+func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, mg merge) {
 	for jc := 0; jc < n; jc += ncMax {
 		nc := min(ncMax, n-jc)
 		for pc := 0; pc < k; pc += kcb {
@@ -223,8 +233,8 @@ func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float6
 			switch {
 			case pc > 0:
 				bt, load = 1, true
-			case bias != nil:
-				bt, load, src, lds = 1, true, bias[jc:], 0
+			case mg.s != nil:
+				bt, load, src, lds = 1, true, mg.s[jc:], mg.ld
 			}
 			for ic := 0; ic < m; ic += mcMax {
 				mc := min(mcMax, m-ic)
@@ -250,16 +260,16 @@ func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float6
 // packed (zero padded). For each panel of A, the loop over the panels of
 // B is innermost, so that the panel of A stays in L1 and packed B in L2.
 // Partial tiles of C go through a scratch tile.
-func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, bias []float64) {
+func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, mg merge) {
 	if !bT && m <= inPlaceMaxM && ldb <= inPlaceMaxLdb {
 		// B row-major and few row panels of A to reuse a packed copy:
 		// the kernel reads B's full 8-column panels in place (8
 		// contiguous values per inner index, row stride ldb); only a
 		// last partial panel is packed
-		gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, bias, b, ldb, nil)
+		gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, mg, b, ldb, nil)
 		return
 	}
-	gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, bias, nil, 0, func(kc, nc, pc, jc int) []float64 {
+	gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, mg, nil, 0, func(kc, nc, pc, jc int) []float64 {
 		packB(bT, kc, nc, b, ldb, pc, jc, s.b)
 		return s.b
 	})
@@ -282,9 +292,9 @@ const (
 
 // gemmAsmPacked is gemmAsm with op(B) packed in advance (PackedB: the
 // blocks in the order gemmAsmFrom asks for them).
-func gemmAsmPacked(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, packed []float64, beta float64, c []float64, ldc int) {
+func gemmAsmPacked(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, packed []float64, beta float64, c []float64, ldc int, mg merge) {
 	off := 0
-	gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, nil, nil, 0, func(kc, nc, pc, jc int) []float64 {
+	gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, mg, nil, 0, func(kc, nc, pc, jc int) []float64 {
 		blk := packed[off : off+(nc+nr-1)/nr*nr*kc]
 		off += len(blk)
 		return blk
@@ -293,10 +303,10 @@ func gemmAsmPacked(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []flo
 
 // gemmAsmFrom runs the blocked product with the packed blocks of op(B)
 // from panelB, called once per block in order (column blocks of ncMax,
-// then inner blocks of kcb); bias as in gemm. With bIn (a row-major
+// then inner blocks of kcb); mg as in gemm. With bIn (a row-major
 // op(B), row stride ldb) instead, full panels of op(B) are read in place
 // and only a last partial panel of each block is packed.
-func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int, bias, bIn []float64, ldb int, panelB func(kc, nc, pc, jc int) []float64) {
+func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int, mg merge, bIn []float64, ldb int, panelB func(kc, nc, pc, jc int) []float64) {
 	for jc := 0; jc < n; jc += ncMax {
 		nc := min(ncMax, n-jc)
 		for pc := 0; pc < k; pc += kcb {
@@ -308,12 +318,12 @@ func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float
 			} else if full < nc {
 				packB(false, kc, nc-full, bIn, ldb, pc, jc+full, s.b[:nr*kc])
 			}
-			bt, load, onBias := beta, beta != 0, false
+			bt, load, onMerge := beta, beta != 0, false
 			switch {
 			case pc > 0:
 				bt, load = 1, true
-			case bias != nil:
-				bt, load, onBias = 1, true, true
+			case mg.s != nil:
+				bt, load, onMerge = 1, true, true
 			}
 			for ir := 0; ir < m; ir += mr {
 				mm := min(mr, m-ir)
@@ -342,8 +352,8 @@ func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float
 					}
 					off := ir*ldc + jc + jr
 					src, lds := c[off:], ldc
-					if onBias {
-						src, lds = bias[jc+jr:], 0
+					if onMerge {
+						src, lds = mg.s[ir*mg.ld+jc+jr:], mg.ld
 					}
 					if mm == mr && nn == nr {
 						kernAVX2(kc, pa, ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds, bs)

@@ -144,5 +144,48 @@ func DgemmPacked(tA blas.Transpose, m int, alpha float64, a []float64, lda int, 
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	s.a = grow(s.a, mr*p.kcb)
-	gemmAsmPacked(s, aT, m, n, k, p.kcb, alpha, a, lda, p.data, beta, c, ldc)
+	gemmAsmPacked(s, aT, m, n, k, p.kcb, alpha, a, lda, p.data, beta, c, ldc, merge{})
+}
+
+// DgemmPackedAdd computes C = alpha·op(A)·op(B) + S with op(B) from p, for
+// an m×n matrix S with row stride lds (lds = 0: one row of n values added
+// to every row, a bias); C's old contents are not read. It is
+// bit-identical to copying S into C and calling DgemmPacked with beta = 1,
+// without that pass over C (a recurrent cell's step: the input projection
+// or the bias plus the hidden state times the recurrent weights). S may be
+// C itself (lds = ldc).
+func DgemmPackedAdd(tA blas.Transpose, m int, alpha float64, a []float64, lda int, p *PackedB, sm []float64, lds int, c []float64, ldc int) {
+	n := p.n
+	if lds < 0 || (lds > 0 && lds < n) {
+		panic(badLdS)
+	}
+	if m > 0 && n > 0 && len(sm) < (m-1)*lds+n {
+		panic(shortS)
+	}
+	if p.data == nil || m == 0 || n == 0 || alpha == 0 || p.k == 0 {
+		if m > 0 && len(c) < (m-1)*ldc+n {
+			panic(shortC)
+		}
+		for i := 0; i < m; i++ {
+			copy(c[i*ldc:i*ldc+n], sm[i*lds:i*lds+n])
+		}
+		DgemmPacked(tA, m, alpha, a, lda, p, 1, c, ldc)
+		return
+	}
+	if tA != blas.NoTrans && tA != blas.Trans && tA != blas.ConjTrans {
+		panic(badTranspose)
+	}
+	aT := tA != blas.NoTrans
+	checkLdA(aT, m, p.k, lda)
+	if ldc < max(1, n) {
+		panic(badLdC)
+	}
+	checkLenA(aT, m, p.k, a, lda)
+	if len(c) < (m-1)*ldc+n {
+		panic(shortC)
+	}
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	s.a = grow(s.a, mr*p.kcb)
+	gemmAsmPacked(s, aT, m, n, p.k, p.kcb, alpha, a, lda, p.data, 1, c, ldc, merge{s: sm, ld: lds})
 }

@@ -45,9 +45,8 @@ func ctCell(t *engine.Tape, xp, h, c, cbar, wh *engine.Tensor) (cNew, cbarNew, d
 	// cache: activated gates [B, 7H] (the δ block holds σ(pre), the
 	// derivative of softplus), then c and c̄ inputs are read from the
 	// tensors themselves in the backward pass.
-	act := t.Floats(B * G)
-	copy(act, xp.Data)
-	t.StepMatMul(wh, B, h.Data, 1, act) // Wh packed once per tape
+	act := t.FloatsNoZero(B * G)
+	t.StepMatMulAdd(wh, B, h.Data, xp.Data, G, act) // Wh packed once per tape
 	for b := 0; b < B; b++ {
 		a := act[b*G : (b+1)*G]
 		cr, br := c.Data[b*H:(b+1)*H], cbar.Data[b*H:(b+1)*H]
