@@ -71,9 +71,10 @@
 // Matrix-vector shapes go to Dgemv. A recurrent cell's weights, multiplied
 // at every step, are packed for the kernel once per tape (StepMatMul,
 // StepMatMulT: repacking them at every step cost a tenth of a small
-// product). A Linear's bias is merged into the product's first store
-// (internal/gemm's DgemmBias) instead of being copied into every output row
-// first. Elementwise exp, tanh, sigmoid and softplus over whole rows go
+// product; StepMatMulAdd merges the cell's input projection or bias into
+// the product instead of copying it into the output first). A Linear's
+// bias is merged into the product's first store (internal/gemm's
+// DgemmBias) instead of being copied into every output row first. Elementwise exp, tanh, sigmoid and softplus over whole rows go
 // through internal/vecmath (AVX2 kernels, pure Go elsewhere); the
 // continuous-time LSTM's backward sums, LayerNorm's row passes and the GRU
 // cell's backward element loop through small AVX2 kernels of their own

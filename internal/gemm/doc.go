@@ -6,13 +6,14 @@
 //
 //	gemm.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 //
-// Two variants serve the engine's layers: DgemmPacked multiplies by an
+// Variants serve the engine's layers: DgemmPacked multiplies by an
 // operand packed once (PackedB: a recurrent cell's weights, used at every
-// step), and DgemmBias computes C = alpha·op(A)·op(B) + bias with the bias
-// row merged into the first store of each tile (the micro-kernel reads the
-// merged matrix through its own pointer and stride; stride 0 repeats one
-// row), bit-identical to filling C with the bias and calling Dgemm with
-// beta = 1, without that pass over C.
+// step; PackedB.Cols views its first columns), and DgemmBias and
+// DgemmPackedAdd compute C = alpha·op(A)·op(B) + S with S (a bias row, or
+// a matrix such as a cell's input projection) merged into the first store
+// of each tile (the micro-kernel reads the merged matrix through its own
+// pointer and stride; stride 0 repeats one row), bit-identical to copying
+// S into C and calling with beta = 1, without that pass over C.
 //
 // # Why hand-written
 //
