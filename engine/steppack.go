@@ -66,12 +66,18 @@ func (t *Tape) StepMatMul(w *Tensor, m int, h []float64, beta float64, c []float
 		gemm(false, false, m, N, K, 1, h, w.Data, beta, c)
 		return
 	}
+	fastgemm.DgemmPacked(blas.NoTrans, m, 1, h, K, t.packedFwd(w), beta, c, N)
+}
+
+// packedFwd is W packed once per tape for products h·W.
+func (t *Tape) packedFwd(w *Tensor) *fastgemm.PackedB {
 	p := t.stepPackOf(w)
 	if !p.hasF {
+		K, N := w.dims[0], w.dims[1]
 		p.fwd = fastgemm.NewPackedB(blas.NoTrans, K, N, w.Data, N, t.floatsRaw(fastgemm.PackedLen(K, N)))
 		p.hasF = true
 	}
-	fastgemm.DgemmPacked(blas.NoTrans, m, 1, h, K, &p.fwd, beta, c, N)
+	return &p.fwd
 }
 
 // StepMatMulAdd sets c = h·W + S for h [m, K], W [K, N] packed once per
@@ -91,12 +97,7 @@ func (t *Tape) StepMatMulAdd(w *Tensor, m int, h []float64, s []float64, lds int
 		t.StepMatMul(w, m, h, 1, c)
 		return
 	}
-	p := t.stepPackOf(w)
-	if !p.hasF {
-		p.fwd = fastgemm.NewPackedB(blas.NoTrans, K, N, w.Data, N, t.floatsRaw(fastgemm.PackedLen(K, N)))
-		p.hasF = true
-	}
-	fastgemm.DgemmPackedAdd(blas.NoTrans, m, 1, h, K, &p.fwd, s, lds, c, N)
+	fastgemm.DgemmPackedAdd(blas.NoTrans, m, 1, h, K, t.packedFwd(w), s, lds, c, N)
 }
 
 // StepMatMulT sets c = g·Wᵀ + beta·c for g [m, N] and W [K, N] (c [m, K]),

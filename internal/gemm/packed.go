@@ -118,33 +118,7 @@ func DgemmPacked(tA blas.Transpose, m int, alpha float64, a []float64, lda int, 
 		Dgemm(tA, tB, m, p.n, p.k, alpha, a, lda, p.b, p.ldb, beta, c, ldc)
 		return
 	}
-	if tA != blas.NoTrans && tA != blas.Trans && tA != blas.ConjTrans {
-		panic(badTranspose)
-	}
-	if m < 0 {
-		panic(mLT0)
-	}
-	aT := tA != blas.NoTrans
-	n, k := p.n, p.k
-	checkLdA(aT, m, k, lda)
-	if ldc < max(1, n) {
-		panic(badLdC)
-	}
-	if m == 0 {
-		return
-	}
-	checkLenA(aT, m, k, a, lda)
-	if len(c) < (m-1)*ldc+n {
-		panic(shortC)
-	}
-	if alpha == 0 {
-		scaleC(m, n, beta, c, ldc)
-		return
-	}
-	s := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(s)
-	s.a = grow(s.a, mr*p.kcb)
-	gemmAsmPacked(s, aT, m, n, k, p.kcb, alpha, a, lda, p.data, beta, c, ldc, merge{})
+	dgemmPacked(tA, m, alpha, a, lda, p, beta, c, ldc, merge{})
 }
 
 // DgemmPackedAdd computes C = alpha·op(A)·op(B) + S with op(B) from p, for
@@ -172,20 +146,37 @@ func DgemmPackedAdd(tA blas.Transpose, m int, alpha float64, a []float64, lda in
 		DgemmPacked(tA, m, alpha, a, lda, p, 1, c, ldc)
 		return
 	}
+	dgemmPacked(tA, m, alpha, a, lda, p, 1, c, ldc, merge{s: sm, ld: lds})
+}
+
+// dgemmPacked checks the arguments of DgemmPacked for a packed p and runs
+// the product, merging mg (if any) in the first inner block.
+func dgemmPacked(tA blas.Transpose, m int, alpha float64, a []float64, lda int, p *PackedB, beta float64, c []float64, ldc int, mg merge) {
 	if tA != blas.NoTrans && tA != blas.Trans && tA != blas.ConjTrans {
 		panic(badTranspose)
 	}
+	if m < 0 {
+		panic(mLT0)
+	}
 	aT := tA != blas.NoTrans
-	checkLdA(aT, m, p.k, lda)
+	n, k := p.n, p.k
+	checkLdA(aT, m, k, lda)
 	if ldc < max(1, n) {
 		panic(badLdC)
 	}
-	checkLenA(aT, m, p.k, a, lda)
+	if m == 0 {
+		return
+	}
+	checkLenA(aT, m, k, a, lda)
 	if len(c) < (m-1)*ldc+n {
 		panic(shortC)
+	}
+	if alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
 	}
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	s.a = grow(s.a, mr*p.kcb)
-	gemmAsmPacked(s, aT, m, n, p.k, p.kcb, alpha, a, lda, p.data, 1, c, ldc, merge{s: sm, ld: lds})
+	gemmAsmPacked(s, aT, m, n, k, p.kcb, alpha, a, lda, p.data, beta, c, ldc, mg)
 }

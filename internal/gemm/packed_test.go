@@ -15,13 +15,8 @@ import (
 func TestDgemmPacked(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	shapes := [][3]int{{1, 1, 1}, {5, 7, 3}, {6, 8, 4}, {13, 17, 9}, {128, 64, 448}, {37, 300, 29}, {7, 2100, 11}, {64, 513, 96}}
-	saved := useAsm
-	defer func() { useAsm = saved }()
-	for _, asm := range []bool{false, true} {
-		if asm && !hasAsm {
-			continue
-		}
-		useAsm = asm
+	paths(t, func(t *testing.T) {
+		asm := useAsm
 		for _, sh := range shapes {
 			m, k, n := sh[0], sh[1], sh[2]
 			for _, tA := range []blas.Transpose{blas.NoTrans, blas.Trans} {
@@ -62,7 +57,7 @@ func TestDgemmPacked(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }
 
 // TestPackedCols checks that a product with the first n columns of a
@@ -71,13 +66,8 @@ func TestDgemmPacked(t *testing.T) {
 // of A, on both paths; and that Cols refuses what it cannot view.
 func TestPackedCols(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 5))
-	saved := useAsm
-	defer func() { useAsm = saved }()
-	for _, asm := range []bool{false, true} {
-		if asm && !hasAsm {
-			continue
-		}
-		useAsm = asm
+	paths(t, func(t *testing.T) {
+		asm := useAsm
 		const m, k, N = 15, 32, 29
 		for _, tB := range []blas.Transpose{blas.NoTrans, blas.Trans} {
 			ldb := N + 3
@@ -108,7 +98,7 @@ func TestPackedCols(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 	for _, c := range []struct{ k, n, cols int }{{4, 5, 6}, {4, 5, -1}, {300, 5, 3}, {4, 2100, 3}} {
 		func() {
 			defer func() {
@@ -129,13 +119,8 @@ func TestPackedCols(t *testing.T) {
 // blocks, on both paths; C starts as NaN where S is separate.
 func TestDgemmPackedAdd(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 2))
-	saved := useAsm
-	defer func() { useAsm = saved }()
-	for _, asm := range []bool{false, true} {
-		if asm && !hasAsm {
-			continue
-		}
-		useAsm = asm
+	paths(t, func(t *testing.T) {
+		asm := useAsm
 		for _, sh := range [][3]int{{1, 1, 1}, {5, 7, 3}, {13, 17, 9}, {128, 32, 96}, {37, 300, 29}, {7, 20, 2100}} {
 			m, k, n := sh[0], sh[1], sh[2]
 			for _, tA := range []blas.Transpose{blas.NoTrans, blas.Trans} {
@@ -184,5 +169,5 @@ func TestDgemmPackedAdd(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }
