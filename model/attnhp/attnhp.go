@@ -579,7 +579,8 @@ func (n *next) NumTypes() int { return n.m.k }
 // Intensities evaluates λ_k(t_{i−1} + dt) from the query at that absolute
 // time, as a batch of one (IntensitiesAt).
 func (n *next) Intensities(dt float64, lam []float64) {
-	n.IntensitiesAt([]float64{dt}, lam)
+	d := [1]float64{dt}
+	n.IntensitiesAt(d[:], lam)
 }
 
 // intensitiesScalar is Intensities computed directly, query by query:
