@@ -70,9 +70,17 @@ func benchDgemm(b *testing.B, f dgemmFunc) {
 func BenchmarkDgemm(b *testing.B) { benchDgemm(b, Dgemm) }
 
 func BenchmarkDgemmGo(b *testing.B) {
-	saved := useAsm
-	useAsm = false
-	defer func() { useAsm = saved }()
+	kernels[0].set()
+	defer restore()
+	benchDgemm(b, Dgemm)
+}
+
+// BenchmarkDgemmAVX2 is Dgemm with the AVX2 kernel only (no AVX-512).
+func BenchmarkDgemmAVX2(b *testing.B) {
+	if !kernels[1].set() {
+		b.Skip("no AVX2+FMA")
+	}
+	defer restore()
 	benchDgemm(b, Dgemm)
 }
 

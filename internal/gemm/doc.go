@@ -27,26 +27,31 @@
 //
 // The inner dimension is split into blocks of at most 256 (balanced, a
 // function of k only). For each block, op(B) is packed into panels of 8
-// columns. The 6×8 micro-kernel keeps a tile of C in twelve YMM registers
-// and does, per inner index, two loads of op(B)'s 8 values, six
-// broadcasts of op(A) and twelve FMAs; it reads full 6-row panels of
-// op(A) in place (rows of A, or columns of Aᵀ), and a last partial panel
-// is packed with zero padding. op(B) is read in place too when it is a
-// row-major B and C has at most 1024 rows (the kernel takes B's row
-// stride; only a last partial 8-column panel is packed): packing pays off
-// only when many panels of A reuse the packed copy. Partial tiles of C go through a scratch tile; C outside
-// the m×n window is never written, and with beta = 0 it is never read.
-// Packing buffers come from a sync.Pool, so a call does not allocate in
-// steady state. No goroutines are started.
+// columns. On CPUs with AVX-512F a 12×8 micro-kernel keeps a tile of C in
+// twelve ZMM registers and does, per inner index, one load of op(B)'s 8
+// values and twelve FMAs, each broadcasting its A value from memory; a
+// 6×8 AVX-512 kernel takes the last rows, and partial tiles are read and
+// written through column masks and a row count, so C outside the m×n
+// window is never touched. On AVX2 CPUs a 6×8 kernel keeps the tile in
+// twelve YMM registers (two loads of op(B), six broadcasts, twelve FMAs
+// per inner index) and partial tiles go through a scratch tile. Both read
+// full panels of op(A) in place (rows of A, or columns of Aᵀ), and a last
+// partial panel is packed with zero padding. op(B) is read in place too
+// when it is a row-major B and C has at most 1024 rows (the kernel takes
+// B's row stride; only a last partial 8-column panel is packed): packing
+// pays off only when many panels of A reuse the packed copy. With beta =
+// 0, C is never read. Packing buffers come from a sync.Pool, so a call
+// does not allocate in steady state. No goroutines are started.
 //
 // The portable path (other architectures, CPUs without AVX2+FMA) uses the
 // same blocking with packed A and a Go micro-kernel built on math.FMA.
-// Each element of C is computed by the same sequence of roundings on both
-// paths (per inner block: fused multiply-adds in ascending order from 0,
-// times alpha, then merged into C with one fused multiply-add by beta, or
-// 1 for later blocks), so the two paths agree bit for bit and the result
-// depends on the arguments only, not on alignment or scratch state. It
-// differs from gonum's in the last bits (different summation order and
+// Each element of C is computed by the same sequence of roundings on all
+// three paths (per inner block: fused multiply-adds in ascending order
+// from 0, times alpha, then merged into C with one fused multiply-add by
+// beta, or 1 for later blocks), so the paths agree bit for bit (a product
+// gives the same bits on an AVX-512, an AVX2 and a portable machine) and
+// the result depends on the arguments only, not on alignment or scratch
+// state. It differs from gonum's in the last bits (different summation order and
 // FMA). On amd64 CPUs without FMA hardware math.FMA is emulated in
 // software and the portable path is slow.
 //

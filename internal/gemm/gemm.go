@@ -45,7 +45,7 @@ const (
 // blas/gonum.Implementation.Dgemm (ConjTrans is Trans); when beta is 0, C is
 // not read. It runs on the calling goroutine and does not allocate in
 // steady state. The result depends only on the arguments (and on whether
-// the assembly kernel runs, see useAsm; both paths round identically).
+// which kernel runs, see useAsm and use512: all paths round identically).
 func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if !checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc) {
 		return
@@ -325,18 +325,24 @@ func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float
 			case mg.s != nil:
 				bt, load, onMerge = 1, true, true
 			}
-			for ir := 0; ir < m; ir += mr {
-				mm := min(mr, m-ir)
-				var pa *float64
+			for ir := 0; ir < m; {
+				// rows of A per tile: 12 with the AVX-512 kernel while
+				// two full panels remain, else 6
+				rows := mr
+				if use512 && m-ir >= 2*mr {
+					rows = 2 * mr
+				}
+				mm := min(rows, m-ir)
+				var pa []float64
 				var ars, aps int
 				switch {
 				case mm < mr:
 					packA(aT, mm, kc, a, lda, ir, pc, s.a)
-					pa, ars, aps = &s.a[0], 1, mr
+					pa, ars, aps = s.a, 1, mr
 				case aT:
-					pa, ars, aps = &a[pc*lda+ir], 1, lda
+					pa, ars, aps = a[pc*lda+ir:], 1, lda
 				default:
-					pa, ars, aps = &a[ir*lda+pc], lda, 1
+					pa, ars, aps = a[ir*lda+pc:], lda, 1
 				}
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
@@ -355,13 +361,19 @@ func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float
 					if onMerge {
 						src, lds = mg.s[ir*mg.ld+jc+jr:], mg.ld
 					}
-					if mm == mr && nn == nr {
-						kernAVX2(kc, pa, ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds, bs)
-						continue
+					switch {
+					case use512 && rows == 2*mr:
+						kern12AVX512(kc, &pa[0], ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds, bs, 1<<nn-1)
+					case use512:
+						kern6AVX512(kc, &pa[0], ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds, bs, 1<<nn-1, mm)
+					case mm == mr && nn == nr:
+						kernAVX2(kc, &pa[0], ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds, bs)
+					default: // a partial tile through the scratch tile
+						kernAVX2(kc, &pa[0], ars, aps, pb, &s.tile[0], nr, alpha, 0, 0, &s.tile[0], nr, bs)
+						storeTile(&s.tile, mm, nn, c[off:], ldc, bt, load, src, lds)
 					}
-					kernAVX2(kc, pa, ars, aps, pb, &s.tile[0], nr, alpha, 0, 0, &s.tile[0], nr, bs)
-					storeTile(&s.tile, mm, nn, c[off:], ldc, bt, load, src, lds)
 				}
+				ir += rows
 			}
 		}
 	}

@@ -19,26 +19,33 @@ func tname(t blas.Transpose) string {
 	return "T"
 }
 
-// paths runs f once per available micro-kernel path, with useAsm set
-// accordingly.
+// paths runs f once per micro-kernel path this CPU has (portable Go,
+// AVX2, AVX-512), with useAsm and use512 set accordingly.
 func paths(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	saved := useAsm
-	defer func() { useAsm = saved }()
-	for _, asm := range []bool{false, true} {
-		name := "go"
-		if asm {
-			name = "asm"
-		}
-		t.Run(name, func(t *testing.T) {
-			if asm && !hasAsm {
-				t.Skip("no AVX2+FMA on this CPU")
+	for _, k := range kernels {
+		t.Run(k.name, func(t *testing.T) {
+			if !k.set() {
+				t.Skip("this CPU lacks " + k.needs)
 			}
-			useAsm = asm
+			defer restore()
 			f(t)
 		})
 	}
 }
+
+// kernels are the micro-kernel paths: set selects one and reports
+// whether this CPU can run it (restore goes back to the default).
+var kernels = []struct {
+	name, needs string
+	set         func() bool
+}{
+	{"go", "", func() bool { useAsm, use512 = false, false; return true }},
+	{"avx2", "AVX2+FMA", func() bool { useAsm, use512 = hasAsm, false; return hasAsm }},
+	{"avx512", "AVX-512F", func() bool { useAsm, use512 = hasAsm, has512; return has512 }},
+}
+
+func restore() { useAsm, use512 = hasAsm, has512 }
 
 // problem is a random test problem.
 type problem struct {
@@ -212,21 +219,25 @@ func TestBetaZeroNaN(t *testing.T) {
 }
 
 // TestDeterministic checks that repeated calls, calls on operands at other
-// memory offsets, and the two kernel paths give bit-identical results.
+// memory offsets, and the three kernel paths give bit-identical results;
+// the shapes put every count of rows (1..11) and columns (1..7) in the
+// last tiles of the 12×8 and 6×8 kernels.
 func TestDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	saved := useAsm
-	defer func() { useAsm = saved }()
-	for _, s := range [][3]int{{500, 64, 96}, {64, 1000, 64}, {37, 290, 19}, {5, 3, 3}} {
+	defer restore()
+	shapes := [][3]int{{500, 64, 96}, {64, 1000, 64}, {37, 290, 19}, {5, 3, 3}}
+	for m := 1; m <= 26; m++ {
+		shapes = append(shapes, [3]int{m, 5 + m%3, 1 + m%16})
+	}
+	for _, s := range shapes {
 		for _, tA := range transposes {
 			for _, tB := range transposes {
 				p := newProblem(rng, tA, tB, s[0], s[2], s[1], 0.9, -0.5, 3)
 				var ref []float64
-				for _, asm := range []bool{true, false} {
-					if asm && !hasAsm {
+				for _, kn := range kernels {
+					if !kn.set() {
 						continue
 					}
-					useAsm = asm
 					for rep := 0; rep < 2; rep++ {
 						// Shift every operand by rep+1 elements in a new
 						// allocation to change its alignment.
@@ -242,7 +253,7 @@ func TestDeterministic(t *testing.T) {
 						}
 						for i := range c {
 							if math.Float64bits(c[i]) != math.Float64bits(ref[i]) {
-								t.Fatalf("%s asm=%v rep=%d: C[%d] = %v, first call gave %v", p, asm, rep, i, c[i], ref[i])
+								t.Fatalf("%s %s rep=%d: C[%d] = %v, first call gave %v", p, kn.name, rep, i, c[i], ref[i])
 							}
 						}
 					}

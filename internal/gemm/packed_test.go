@@ -11,7 +11,7 @@ import (
 // TestDgemmPacked checks that a product with a pre-packed op(B) is bit for
 // bit Dgemm's, over shapes with partial tiles, several inner blocks
 // (k > 256) and several column blocks (n > 2048), every transpose, alpha
-// and beta, and padded leading dimensions; on both paths.
+// and beta, and padded leading dimensions; on every kernel path.
 func TestDgemmPacked(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	shapes := [][3]int{{1, 1, 1}, {5, 7, 3}, {6, 8, 4}, {13, 17, 9}, {128, 64, 448}, {37, 300, 29}, {7, 2100, 11}, {64, 513, 96}}
@@ -63,7 +63,7 @@ func TestDgemmPacked(t *testing.T) {
 // TestPackedCols checks that a product with the first n columns of a
 // packed operand (Cols) is bit for bit Dgemm's with those columns alone,
 // for every n (partial last panels included), both transposes of B and
-// of A, on both paths; and that Cols refuses what it cannot view.
+// of A, on every kernel path; and that Cols refuses what it cannot view.
 func TestPackedCols(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 5))
 	paths(t, func(t *testing.T) {
@@ -116,7 +116,7 @@ func TestPackedCols(t *testing.T) {
 // definition (S copied into C, then DgemmPacked with beta = 1), bit for
 // bit, for a bias row (lds = 0), a separate matrix with a padded stride,
 // and S being C itself, over shapes with partial tiles and several
-// blocks, on both paths; C starts as NaN where S is separate.
+// blocks, on every kernel path; C starts as NaN where S is separate.
 func TestDgemmPackedAdd(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 2))
 	paths(t, func(t *testing.T) {
