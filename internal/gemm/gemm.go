@@ -54,7 +54,7 @@ func Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda i
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	gemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, merge{})
+	gemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, opts{})
 }
 
 // checkArgs panics, with gonum's messages, unless the arguments describe a
@@ -122,7 +122,7 @@ func DgemmBias(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, l
 		return
 	}
 	if alpha != 0 && k > 0 {
-		gemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc, merge{s: bias[:n]})
+		gemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc, opts{s: bias[:n]})
 		return
 	}
 	for i := 0; i < m; i++ {
@@ -130,12 +130,14 @@ func DgemmBias(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, l
 	}
 }
 
-// merge is a matrix S that the first inner block of a product adds
-// instead of C (beta is then 1): row i of S at s[i·ld], ld = 0 for one row
-// repeated (a bias). s nil: none.
-type merge struct {
-	s  []float64
-	ld int
+// opts are a product's options beyond Dgemm's arguments. s is a matrix S
+// that the first inner block adds instead of C (beta is then 1): row i of
+// S at s[i·ld], ld = 0 for one row repeated (a bias); s nil: none. band
+// (DgemmBand) limits the tiles computed.
+type opts struct {
+	s    []float64
+	ld   int
+	band Band
 }
 
 // scaleC sets C = beta·C (C = 0 when beta is 0, without reading C).
@@ -201,10 +203,10 @@ func grow(s []float64, n int) []float64 {
 // t = alpha·acc, and C = t (first block, beta = 0), C = fma(C, beta, t)
 // (first block, beta != 0) or C = fma(C, 1, t) = C + t (later blocks).
 //
-// With a merge matrix mg (see merge), the first block merges it instead of
+// With a merge matrix mg.s (see opts), the first block merges it instead of
 // C: C = fma(S[i][j], 1, t), exactly what copying S into C and calling with
 // beta = 1 gives, without that pass over C.
-func gemm(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, mg merge) {
+func gemm(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, mg opts) {
 	nkb := (k + kcMax - 1) / kcMax
 	kcb := (k + nkb - 1) / nkb
 
@@ -223,7 +225,7 @@ func gemm(aT, bT bool, m, n, k int, alpha float64, a []float64, lda int, b []flo
 
 // gemmGo is the portable path: A and B are packed in blocks of mcMax×kc
 // and kc×ncMax, and kernGo computes each tile.
-func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, mg merge) {
+func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, mg opts) {
 	for jc := 0; jc < n; jc += ncMax {
 		nc := min(ncMax, n-jc)
 		for pc := 0; pc < k; pc += kcb {
@@ -260,7 +262,7 @@ func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float6
 // packed (zero padded). For each panel of A, the loop over the panels of
 // B is innermost, so that the panel of A stays in L1 and packed B in L2.
 // Partial tiles of C go through a scratch tile.
-func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, mg merge) {
+func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, mg opts) {
 	if !bT && m <= inPlaceMaxM && ldb <= inPlaceMaxLdb {
 		// B row-major and few row panels of A to reuse a packed copy:
 		// the kernel reads B's full 8-column panels in place (8
@@ -292,7 +294,7 @@ const (
 
 // gemmAsmPacked is gemmAsm with op(B) packed in advance (PackedB: the
 // blocks in the order gemmAsmFrom asks for them).
-func gemmAsmPacked(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, packed []float64, beta float64, c []float64, ldc int, mg merge) {
+func gemmAsmPacked(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, packed []float64, beta float64, c []float64, ldc int, mg opts) {
 	off := 0
 	gemmAsmFrom(s, aT, m, n, k, kcb, alpha, a, lda, beta, c, ldc, mg, nil, 0, func(kc, nc, pc, jc int) []float64 {
 		blk := packed[off : off+(nc+nr-1)/nr*nr*kc]
@@ -306,7 +308,7 @@ func gemmAsmPacked(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []flo
 // then inner blocks of kcb); mg as in gemm. With bIn (a row-major
 // op(B), row stride ldb) instead, full panels of op(B) are read in place
 // and only a last partial panel of each block is packed.
-func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int, mg merge, bIn []float64, ldb int, panelB func(kc, nc, pc, jc int) []float64) {
+func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int, mg opts, bIn []float64, ldb int, panelB func(kc, nc, pc, jc int) []float64) {
 	for jc := 0; jc < n; jc += ncMax {
 		nc := min(ncMax, n-jc)
 		for pc := 0; pc < k; pc += kcb {
@@ -333,6 +335,13 @@ func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float
 					rows = 2 * mr
 				}
 				mm := min(rows, m-ir)
+				// the panel's inner indices [lo, hi) of this block and its
+				// columns [0, ncp) of this column block (DgemmBand)
+				lo, hi, ncp := mg.band.span(ir, mm, pc, kc, jc, nc)
+				if lo >= hi || ncp <= 0 {
+					ir += rows
+					continue
+				}
 				var pa []float64
 				var ars, aps int
 				switch {
@@ -344,17 +353,18 @@ func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float
 				default:
 					pa, ars, aps = a[ir*lda+pc:], lda, 1
 				}
-				for jr := 0; jr < nc; jr += nr {
+				pa = pa[lo*aps:]
+				for jr := 0; jr < ncp; jr += nr {
 					nn := min(nr, nc-jr)
 					var pb *float64
 					bs := nr
 					switch {
 					case bIn == nil:
-						pb = &pbk[jr*kc]
+						pb = &pbk[jr*kc+lo*nr]
 					case nn == nr:
-						pb, bs = &bIn[pc*ldb+jc+jr], ldb
+						pb, bs = &bIn[(pc+lo)*ldb+jc+jr], ldb
 					default:
-						pb = &s.b[0]
+						pb = &s.b[lo*nr]
 					}
 					off := ir*ldc + jc + jr
 					src, lds := c[off:], ldc
@@ -363,13 +373,13 @@ func gemmAsmFrom(s *scratch, aT bool, m, n, k, kcb int, alpha float64, a []float
 					}
 					switch {
 					case use512 && rows == 2*mr:
-						kern12AVX512(kc, &pa[0], ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds, bs, 1<<nn-1)
+						kern12AVX512(hi-lo, &pa[0], ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds, bs, 1<<nn-1)
 					case use512:
-						kern6AVX512(kc, &pa[0], ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds, bs, 1<<nn-1, mm)
+						kern6AVX512(hi-lo, &pa[0], ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds, bs, 1<<nn-1, mm)
 					case mm == mr && nn == nr:
-						kernAVX2(kc, &pa[0], ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds, bs)
+						kernAVX2(hi-lo, &pa[0], ars, aps, pb, &c[off], ldc, alpha, bt, b2i(load), &src[0], lds, bs)
 					default: // a partial tile through the scratch tile
-						kernAVX2(kc, &pa[0], ars, aps, pb, &s.tile[0], nr, alpha, 0, 0, &s.tile[0], nr, bs)
+						kernAVX2(hi-lo, &pa[0], ars, aps, pb, &s.tile[0], nr, alpha, 0, 0, &s.tile[0], nr, bs)
 						storeTile(&s.tile, mm, nn, c[off:], ldc, bt, load, src, lds)
 					}
 				}
@@ -547,3 +557,71 @@ func kernGo(kc int, pa, pb []float64, alpha float64, t *[mr * nr]float64) {
 // Accelerated reports whether Dgemm runs the AVX2+FMA micro-kernel (false:
 // the portable Go path, slower than gonum's own Dgemm).
 func Accelerated() bool { return useAsm }
+
+// Band tells DgemmBand which part of a product matters, per row i of C
+// (and of op(A)), with d = Off:
+//
+//	Full:   everything (Dgemm).
+//	LowerC: only C[i][j] with j ≤ i + d is wanted; other elements of C
+//	        inside the m×n window may be left as they were or written.
+//	LowerA: op(A)[i][p] = 0 for p > i + d.
+//	UpperA: op(A)[i][p] = 0 for p < i + d.
+//
+// The product skips the tiles of C that are not wanted (LowerC) and the
+// inner indices of each panel of rows whose values of op(A) are all zero
+// (LowerA, UpperA): triangular attention, whose scores are wanted and
+// whose probabilities are non-zero only up to the diagonal.
+type Band struct {
+	Kind BandKind
+	Off  int
+}
+
+// BandKind is the shape of a Band.
+type BandKind int
+
+// The shapes of a Band.
+const (
+	Full BandKind = iota
+	LowerC
+	LowerA
+	UpperA
+)
+
+// span returns, for the panel of mm rows from ir within the inner block
+// [pc, pc+kc) and the column block [jc, jc+nc), the inner indices [lo, hi)
+// relative to pc that may hold non-zero values of op(A), and the number of
+// the block's columns that can hold wanted elements of C. In the first
+// inner block (pc = 0), which initialises C, the range is never empty: it
+// keeps one index, whose values of op(A) are zero.
+func (b Band) span(ir, mm, pc, kc, jc, nc int) (lo, hi, ncp int) {
+	lo, hi, ncp = 0, kc, nc
+	switch b.Kind {
+	case LowerC:
+		ncp = min(nc, ir+mm+b.Off-jc) // columns j ≤ ir+mm−1+d
+	case LowerA:
+		hi = min(kc, ir+mm+b.Off-pc) // p ≤ ir+mm−1+d
+	case UpperA:
+		lo = max(0, ir+b.Off-pc) // p ≥ ir+d
+	}
+	if lo >= hi && pc == 0 {
+		lo, hi = min(lo, kc-1), min(lo, kc-1)+1
+	}
+	return lo, hi, ncp
+}
+
+// DgemmBand is Dgemm for a product of which only a band matters (see
+// Band). With LowerA or UpperA, C is Dgemm's bit for bit (the skipped
+// terms are exact zeros; with an infinite or NaN value of op(B) facing
+// them, Dgemm's result would be NaN, DgemmBand's is not, and a zero can
+// differ in sign); with LowerC the wanted elements are Dgemm's bit for
+// bit. The portable path computes the whole product.
+func DgemmBand(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, band Band) {
+	if !checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc) {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	gemm(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, opts{band: band})
+}

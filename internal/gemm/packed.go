@@ -118,7 +118,7 @@ func DgemmPacked(tA blas.Transpose, m int, alpha float64, a []float64, lda int, 
 		Dgemm(tA, tB, m, p.n, p.k, alpha, a, lda, p.b, p.ldb, beta, c, ldc)
 		return
 	}
-	dgemmPacked(tA, m, alpha, a, lda, p, beta, c, ldc, merge{})
+	dgemmPacked(tA, m, alpha, a, lda, p, beta, c, ldc, opts{})
 }
 
 // DgemmPackedAdd computes C = alpha·op(A)·op(B) + S with op(B) from p, for
@@ -146,12 +146,12 @@ func DgemmPackedAdd(tA blas.Transpose, m int, alpha float64, a []float64, lda in
 		DgemmPacked(tA, m, alpha, a, lda, p, 1, c, ldc)
 		return
 	}
-	dgemmPacked(tA, m, alpha, a, lda, p, 1, c, ldc, merge{s: sm, ld: lds})
+	dgemmPacked(tA, m, alpha, a, lda, p, 1, c, ldc, opts{s: sm, ld: lds})
 }
 
 // dgemmPacked checks the arguments of DgemmPacked for a packed p and runs
 // the product, merging mg (if any) in the first inner block.
-func dgemmPacked(tA blas.Transpose, m int, alpha float64, a []float64, lda int, p *PackedB, beta float64, c []float64, ldc int, mg merge) {
+func dgemmPacked(tA blas.Transpose, m int, alpha float64, a []float64, lda int, p *PackedB, beta float64, c []float64, ldc int, mg opts) {
 	if tA != blas.NoTrans && tA != blas.Trans && tA != blas.ConjTrans {
 		panic(badTranspose)
 	}

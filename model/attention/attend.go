@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/gotpp/gotpp/engine"
+	igemm "github.com/gotpp/gotpp/internal/gemm"
 	"github.com/gotpp/gotpp/internal/vecmath"
 )
 
@@ -346,6 +347,45 @@ func gemm(tA, tB bool, m, n, kk int, alpha float64, a []float64, lda int, b []fl
 	}
 }
 
+// gemmBand is gemm for a product of which only a band matters
+// (igemm.DgemmBand); with a Full band it is gemm.
+func gemmBand(tA, tB bool, m, n, kk int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, band igemm.Band) {
+	if band.Kind == igemm.Full {
+		gemm(tA, tB, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if tA {
+		ta = blas.Trans
+	}
+	if tB {
+		tb = blas.Trans
+	}
+	igemm.DgemmBand(ta, tb, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc, band)
+}
+
+// causal returns the bands of a group of nr query rows (row j is query
+// r0 + j·qs) over nk keys when the rows see growing prefixes of the keys,
+// row j the keys 0..d+j (causal self-attention): the scores and dP are
+// wanted, and P and dS non-zero, only up to that diagonal (lower: LowerC
+// for the scores, LowerA for P·V and dS·K, UpperA for Pᵀ·dO and dSᵀ·Q).
+// For any other group every band is Full.
+func causal(lens []int, r0, qs, nr, nk int) (lowC, lowA, upA igemm.Band) {
+	d := lens[r0] - 1
+	if nk != d+nr {
+		return
+	}
+	for j := 1; j < nr; j++ {
+		if lens[r0+j*qs] != d+1+j {
+			return
+		}
+	}
+	return igemm.Band{Kind: igemm.LowerC, Off: d}, igemm.Band{Kind: igemm.LowerA, Off: d}, igemm.Band{Kind: igemm.UpperA, Off: -d}
+}
+
 func (a *attendArgs) forward(f []int, probs []float64, out *engine.Tensor) {
 	r0, qs, nq, kb, nk, off := f[0], f[1], f[2], f[3], f[4], f[5]
 	dq, dvAll := a.q.Cols(), a.v.Cols()
@@ -376,11 +416,13 @@ func (a *attendArgs) forward(f []int, probs []float64, out *engine.Tensor) {
 			kg, vg = a.k.Data[kb*dq:], a.v.Data[kb*dvAll:]
 		}
 	}
+	lowC, lowA, _ := causal(a.lens, r0, qs, nq, nk)
 	for h := 0; h < a.heads; h++ {
 		p := probs[off+h*nq*m : off+(h+1)*nq*m]
-		// scores against the group's keys
+		// scores against the group's keys (those past a causal row's
+		// diagonal are not computed: the row is cleared past its keys)
 		if nk > 0 {
-			gemm(false, true, nq, nk, dk, scale, qg[h*dk:], ldq, kg[h*dk:], ldk, 0, p, m)
+			gemmBand(false, true, nq, nk, dk, scale, qg[h*dk:], ldq, kg[h*dk:], ldk, 0, p, m, lowC)
 		}
 		for i := 0; i < nq; i++ {
 			r := r0 + i*qs
@@ -417,7 +459,7 @@ func (a *attendArgs) forward(f []int, probs []float64, out *engine.Tensor) {
 			}
 		}
 		if nk > 0 {
-			gemm(false, false, nq, dv, nk, 1, p, m, vg[h*dv:], ldv, 0, og[h*dv:], ldo)
+			gemmBand(false, false, nq, dv, nk, 1, p, m, vg[h*dv:], ldv, 0, og[h*dv:], ldo, lowA)
 		}
 		if a.extra == 1 {
 			for i := 0; i < nq; i++ {
@@ -467,7 +509,7 @@ func (attendOp) Backward(t *engine.Tape, n *engine.Node) {
 	heads, stride, extra, ng := n.Ints[0], n.Ints[1], n.Ints[2], n.Ints[3]
 	nq, dq, dvAll := q.Rows(), q.Cols(), v.Cols()
 	dk, dv := dq/heads, dvAll/heads
-	grp := n.Ints[4+nq:]
+	lens, grp := n.Ints[4:4+nq], n.Ints[4+nq:]
 	scale := 1 / math.Sqrt(float64(dk))
 	maxBlock := 0
 	for i := 0; i < ng; i++ {
@@ -522,39 +564,45 @@ func (attendOp) Backward(t *engine.Tape, n *engine.Node) {
 			}
 		}
 		dsSelf := w[:nr*heads*extra]
+		lowC, lowA, upA := causal(lens, r0, qs, nr, nk)
 		for h := 0; h < heads; h++ {
 			p := n.Cache[off+h*nr*m : off+(h+1)*nr*m]
 			d := ds[:nr*m]
-			// dP = dO·Vᵀ (and the self column)
+			// dP = dO·Vᵀ (and the self column); dP past a causal row's
+			// diagonal is not computed
 			if nk > 0 {
-				gemm(false, true, nr, nk, dv, 1, gg[h*dv:], ldg, vg[h*dv:], ldv, 0, d, m)
+				gemmBand(false, true, nr, nk, dv, 1, gg[h*dv:], ldg, vg[h*dv:], ldv, 0, d, m, lowC)
 				if v.Grad != nil { // dV = Pᵀ·dO
-					gemm(true, false, nk, dv, nr, 1, p, m, gg[h*dv:], ldg, beta, dvg[h*dv:], ldv)
+					gemmBand(true, false, nk, dv, nr, 1, p, m, gg[h*dv:], ldg, beta, dvg[h*dv:], ldv, upA)
 				}
 			}
 			for j := 0; j < nr; j++ {
 				r := r0 + j*qs
+				nj := lens[r] // keys of the row; P is 0 past them
 				row, drow := p[j*m:(j+1)*m], d[j*m:(j+1)*m]
 				gr := gg[j*ldg+h*dv : j*ldg+(h+1)*dv]
+				c := 0.0
+				for x, pv := range row[:nj] {
+					c += pv * drow[x]
+				}
 				if extra == 1 {
 					drow[nk] = dot(gr, sv.Data[r*dvAll+h*dv:r*dvAll+(h+1)*dv])
 					if sv.Grad != nil {
 						axpy(row[nk], gr, sv.Grad[r*dvAll+h*dv:r*dvAll+(h+1)*dv])
 					}
+					c += row[nk] * drow[nk]
+					drow[nk] = row[nk] * (drow[nk] - c) * scale
 				}
-				c := 0.0
-				for x, pv := range row {
-					c += pv * drow[x]
-				}
-				for x, pv := range row {
+				for x, pv := range row[:nj] {
 					drow[x] = pv * (drow[x] - c) * scale
 				}
+				clear(drow[nj:nk])
 			}
 			if q.Grad != nil && nk > 0 { // dQ = dS·K
-				gemm(false, false, nr, dk, nk, 1, d, m, kg[h*dk:], ldk, beta, dqg[h*dk:], ldq)
+				gemmBand(false, false, nr, dk, nk, 1, d, m, kg[h*dk:], ldk, beta, dqg[h*dk:], ldq, lowA)
 			}
 			if k.Grad != nil && nk > 0 { // dK = dSᵀ·Q
-				gemm(true, false, nk, dk, nr, 1, d, m, qg[h*dk:], ldq, beta, dkg[h*dk:], ldk)
+				gemmBand(true, false, nk, dk, nr, 1, d, m, qg[h*dk:], ldq, beta, dkg[h*dk:], ldk, upA)
 			}
 			if extra == 1 {
 				for j := 0; j < nr; j++ {
