@@ -46,7 +46,12 @@
 //     separate pre-activation tensor or ReLU pass);
 //   - reductions: Sum, WeightedSum (masked sums);
 //   - fused, each with a hand-written backward pass: RNNCell, LSTMCell and
-//     GRUCell steps, CTDecay and CTHidden (the continuous-time LSTM decay at
+//     GRUCell steps, GRUSeq (a whole GRU layer, all steps in one node,
+//     writing the states into one [(L+1)·B, H] tensor; the recurrent
+//     weight's gradient is one product over all steps), EmbedProject (the
+//     input projection [emb(k) ‖ features]·Wx + b of a recurrent layer as
+//     a per-type table emb·Wx[:E], looked up per row, plus
+//     features·Wx[E:] + b, in one pass each way), CTDecay and CTHidden (the continuous-time LSTM decay at
 //     many time points at once), PickLogSoftmax (log-probability of one class
 //     per row, the mark term) and SoftplusIntensityLL (softplus intensity
 //     head, log at the events and integral at quadrature nodes, skipping
@@ -94,7 +99,7 @@
 // recurrent model keeps its time loop an ordinary Go loop over time-major
 // [L·B, ·] tensors: project all inputs with one Linear, take each step with
 // Rows, and stack the per-step states with ConcatRows before the output
-// heads. For data parallelism, Workers splits a batch into contiguous
+// heads (a GRU layer can instead be one GRUSeq, which returns the stack). For data parallelism, Workers splits a batch into contiguous
 // chunks run on their own tapes and sums their gradients in a fixed order,
 // so results are deterministic for a fixed number of workers.
 //

@@ -303,6 +303,10 @@ func backwardBuiltin(t *Tape, n *Node) {
 		backwardLSTMCell(t, n)
 	case opGRUCell:
 		backwardGRUCell(t, n)
+	case opGRUSeq:
+		backwardGRUSeq(t, n)
+	case opEmbedProject:
+		backwardEmbedProject(t, n)
 	case opCTDecay, opCTHidden:
 		backwardCT(t, n)
 	case opIntensityLL:

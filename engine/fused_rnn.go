@@ -140,8 +140,18 @@ func (t *Tape) GRUCell(xp, h, wh, bh *Tensor) *Tensor {
 	} else {
 		t.StepMatMul(wh, B, h.Data, 0, hp)
 	}
+	gruGates(B, H, xp.Data, hp, act, h.Data, out.Data)
+	t.record(&Node{kind: opGRUCell, Out: [4]*Tensor{out}, In: [6]*Tensor{xp, h, wh, bh}, Cache: cache})
+	return out
+}
+
+// gruGates runs the GRU's element loop over B rows of H units: from the
+// input pre-activations xp and the recurrent ones hp ([B, 3H] each) and the
+// state h ([B, H]) it writes the activations [r | u | n] into act
+// ([B, 3H]) and the new state into out ([B, H]).
+func gruGates(B, H int, xp, hp, act, h, out []float64) {
 	for b := 0; b < B; b++ {
-		x := xp.Data[b*3*H : (b+1)*3*H]
+		x := xp[b*3*H : (b+1)*3*H]
 		p := hp[b*3*H : (b+1)*3*H]
 		a := act[b*3*H : (b+1)*3*H]
 		// r and u by one vectorised sigmoid over their two blocks, then n
@@ -154,13 +164,12 @@ func (t *Tape) GRUCell(xp, h, wh, bh *Tensor) *Tensor {
 			nb[j] = x[2*H+j] + a[j]*p[2*H+j]
 		}
 		vecmath.Tanh(nb, nb)
+		hr, or := h[b*H:(b+1)*H], out[b*H:(b+1)*H]
 		for j := 0; j < H; j++ {
 			u, nn := a[H+j], nb[j]
-			out.Data[b*H+j] = (1-u)*nn + u*h.Data[b*H+j]
+			or[j] = (1-u)*nn + u*hr[j]
 		}
 	}
-	t.record(&Node{kind: opGRUCell, Out: [4]*Tensor{out}, In: [6]*Tensor{xp, h, wh, bh}, Cache: cache})
-	return out
 }
 
 func backwardGRUCell(t *Tape, n *Node) {
@@ -170,16 +179,7 @@ func backwardGRUCell(t *Tape, n *Node) {
 	hp := n.Cache[:3*B*H]
 	act := n.Cache[3*B*H:]
 	gp := t.floatsRaw(3 * B * H) // gradient of hp
-	for b := 0; b < B; b++ {
-		var gx, gh []float64
-		if xp.Grad != nil {
-			gx = xp.Grad[b*3*H : (b+1)*3*H]
-		}
-		if h.Grad != nil {
-			gh = h.Grad[b*H : (b+1)*H]
-		}
-		gruBackRow(out.Grad[b*H:(b+1)*H], act[b*3*H:(b+1)*3*H], hp[b*3*H:(b+1)*3*H], h.Data[b*H:(b+1)*H], gp[b*3*H:(b+1)*3*H], gx, gh)
-	}
+	gruBackRows(B, H, out.Grad, act, hp, h.Data, gp, xp.Grad, h.Grad)
 	cellStateGrads(t, gp, h, wh, B, 3*H, H)
 	if bh != nil && bh.Grad != nil {
 		colSumInto(bh.Grad, gp, B, 3*H)

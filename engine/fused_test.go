@@ -12,6 +12,8 @@ var (
 	evTypes    = []int{0, 2, -1, 1, 2}
 	qWeights   = []float64{0.3, 0, 0.25, 1.1, 0, 0.7, 0.05}
 	statsFused IntensityStats
+	// embedIdx picks rows of a 3-row table, with padding (−1) among them
+	embedIdx = []int{2, 0, -1, 2, 1, -1, 0}
 )
 
 func fusedCases() []opCase {
@@ -39,6 +41,27 @@ func fusedCases() []opCase {
 		}},
 		{"GRUCell", []in{u(3, 12), u(3, 4), u(4, 12), u(12)}, func(o Ops, x []*Tensor) *Tensor { return o.GRUCell(x[0], x[1], x[2], x[3]) }},
 		{"GRUCellNoBias", []in{u(3, 12), u(3, 4), u(4, 12)}, func(o Ops, x []*Tensor) *Tensor { return o.GRUCell(x[0], x[1], x[2], nil) }},
+		{"GRUSeq", []in{u(12, 12), u(3, 4), u(4, 12), u(12)}, func(o Ops, x []*Tensor) *Tensor { return o.GRUSeq(x[0], x[1], x[2], x[3]) }},
+		{"GRUSeqNoBias", []in{u(10, 9), u(5, 3), u(3, 9)}, func(o Ops, x []*Tensor) *Tensor { return o.GRUSeq(x[0], x[1], x[2], nil) }},
+		{"GRUSeqL1", []in{u(3, 12), u(3, 4), u(4, 12), u(12)}, func(o Ops, x []*Tensor) *Tensor { return o.GRUSeq(x[0], x[1], x[2], x[3]) }},
+		{"GRUSeqL0", []in{u(0, 12), u(3, 4), u(4, 12), u(12)}, func(o Ops, x []*Tensor) *Tensor { return o.GRUSeq(x[0], x[1], x[2], x[3]) }},
+		{"GRUSeqStacked", []in{u(6, 12), u(2, 4), u(4, 12), u(12), u(4, 12), u(2, 4), u(4, 12)}, func(o Ops, x []*Tensor) *Tensor {
+			// two layers, the second fed the first's states through a view
+			s1 := o.GRUSeq(x[0], x[1], x[2], x[3])
+			xp := o.Linear(o.Rows(s1, 2, 8), x[4], nil)
+			return o.Concat(s1, o.GRUSeq(xp, x[5], x[6], x[3]))
+		}},
+		{"EmbedProject", []in{u(3, 5), u(7, 2), u(2, 5), u(5)}, func(o Ops, x []*Tensor) *Tensor {
+			return o.EmbedProject(x[0], embedIdx, x[1], x[2], x[3])
+		}},
+		{"EmbedProjectNoBias", []in{u(3, 6), u(7, 1), u(1, 6)}, func(o Ops, x []*Tensor) *Tensor {
+			return o.EmbedProject(x[0], embedIdx, x[1], x[2], nil)
+		}},
+		{"EmbedProjectOfWx", []in{u(3, 4), u(6, 5), u(7, 2), u(5)}, func(o Ops, x []*Tensor) *Tensor {
+			// as the encoder uses it: the table and wf are views of one Wx
+			table := o.MatMul(x[0], o.Rows(x[1], 0, 4), false, false)
+			return o.EmbedProject(table, embedIdx, x[2], o.Rows(x[1], 4, 6), x[3])
+		}},
 		{"CTDecay", []in{u(3, 4), u(3, 4), pos(3, 4), pos(3, 5)}, func(o Ops, x []*Tensor) *Tensor {
 			return o.CTDecay(x[0], x[1], x[2], x[3], nil)
 		}},

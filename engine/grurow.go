@@ -53,3 +53,35 @@ func gruBackRow(g, act, p, h, gp, gx, gh []float64) {
 		}
 	}
 }
+
+// gruBackRows is gruBackRow for B consecutive rows of H units (g, h, gh:
+// [B, H]; act, p, gp, gx: [B, 3H]; gx and gh may be nil): with AVX-512
+// and H a multiple of 8 one kernel call does every row (eight units per
+// instruction, the same operations, so the same bits), else row by row.
+func gruBackRows(B, H int, g, act, p, h, gp, gx, gh []float64) {
+	if B == 0 || H == 0 {
+		return
+	}
+	if gruAsm && gru512 && H%8 == 0 {
+		g, act, p, h, gp = g[:B*H], act[:3*B*H], p[:3*B*H], h[:B*H], gp[:3*B*H]
+		var px, ph *float64
+		if gx != nil {
+			px = &gx[:3*B*H][0]
+		}
+		if gh != nil {
+			ph = &gh[:B*H][0]
+		}
+		gruBackRowsAVX512(&g[0], &act[0], &p[0], &h[0], &gp[0], px, ph, H, B)
+		return
+	}
+	for b := 0; b < B; b++ {
+		var gxb, ghb []float64
+		if gx != nil {
+			gxb = gx[b*3*H : (b+1)*3*H]
+		}
+		if gh != nil {
+			ghb = gh[b*H : (b+1)*H]
+		}
+		gruBackRow(g[b*H:(b+1)*H], act[b*3*H:(b+1)*3*H], p[b*3*H:(b+1)*3*H], h[b*H:(b+1)*H], gp[b*3*H:(b+1)*3*H], gxb, ghb)
+	}
+}

@@ -79,3 +79,88 @@ nogx:
 	JNZ  loop
 	VZEROUPPER
 	RET
+
+// func gruBackRowsAVX512(gr, act, p, h, gp, gx, gh *float64, n, rows int)
+// is gruBackRowAVX2's loop, 8 units per ZMM register, over rows
+// consecutive rows (g, h, gh rows of n units; act, p, gp, gx rows of 3n).
+TEXT ·gruBackRowsAVX512(SB), NOSPLIT, $0-72
+	MOVQ gr+0(FP), AX
+	MOVQ act+8(FP), BX
+	MOVQ p+16(FP), CX
+	MOVQ h+24(FP), DX
+	MOVQ gp+32(FP), SI
+	MOVQ gx+40(FP), DI
+	MOVQ gh+48(FP), R8
+	MOVQ n+56(FP), R9
+	SHLQ $3, R9                  // 8H: the u block
+	LEAQ (R9)(R9*1), R10         // 16H: the n block, and a row's skip
+	MOVQ DI, R13                 // gx given
+	MOVQ R8, R12                 // gh given
+	VBROADCASTSD gruone<>(SB), Z15
+
+row512:
+	MOVQ n+56(FP), R11
+
+loop512:
+	VMOVUPD (AX), Z0             // g
+	VMOVUPD (BX), Z1             // r
+	VMOVUPD (BX)(R9*1), Z2       // u
+	VMOVUPD (BX)(R10*1), Z3      // n
+	VSUBPD  Z2, Z15, Z4          // 1 − u
+	VMULPD  Z4, Z0, Z5           // dn = g·(1−u)
+	VMOVUPD (DX), Z6
+	VSUBPD  Z3, Z6, Z6           // h − n
+	VMULPD  Z6, Z0, Z6           // du = g·(h−n)
+	TESTQ   R12, R12
+	JZ      nogh512
+	VMULPD  Z2, Z0, Z7           // g·u
+	VADDPD  (R8), Z7, Z7
+	VMOVUPD Z7, (R8)             // gh += g·u
+	ADDQ    $64, R8
+
+nogh512:
+	VMULPD  Z3, Z3, Z7           // n²
+	VSUBPD  Z7, Z15, Z7          // 1 − n²
+	VMULPD  Z7, Z5, Z7           // dzn = dn·(1−n²)
+	VMULPD  (CX)(R10*1), Z7, Z8  // dzn·p_n
+	VMULPD  Z1, Z8, Z8           // ·r
+	VSUBPD  Z1, Z15, Z9          // 1 − r
+	VMULPD  Z9, Z8, Z8           // dzr = dzn·p_n·r·(1−r)
+	VMULPD  Z2, Z6, Z10          // du·u
+	VMULPD  Z4, Z10, Z10         // dzu = du·u·(1−u)
+	VMULPD  Z1, Z7, Z11          // dzn·r
+	VMOVUPD Z8, (SI)
+	VMOVUPD Z10, (SI)(R9*1)
+	VMOVUPD Z11, (SI)(R10*1)
+	TESTQ   R13, R13
+	JZ      nogx512
+	VADDPD  (DI), Z8, Z8
+	VMOVUPD Z8, (DI)
+	VADDPD  (DI)(R9*1), Z10, Z10
+	VMOVUPD Z10, (DI)(R9*1)
+	VADDPD  (DI)(R10*1), Z7, Z7
+	VMOVUPD Z7, (DI)(R10*1)
+	ADDQ    $64, DI
+
+nogx512:
+	ADDQ $64, AX
+	ADDQ $64, BX
+	ADDQ $64, CX
+	ADDQ $64, DX
+	ADDQ $64, SI
+	SUBQ $8, R11
+	JNZ  loop512
+
+	// next row: act, p, gp and gx skip their u and n blocks
+	ADDQ R10, BX
+	ADDQ R10, CX
+	ADDQ R10, SI
+	TESTQ R13, R13
+	JZ   nogxrow
+	ADDQ R10, DI
+
+nogxrow:
+	DECQ rows+64(FP)
+	JNZ  row512
+	VZEROUPPER
+	RET

@@ -83,3 +83,71 @@ func TestGRUBackRow(t *testing.T) {
 		}
 	}
 }
+
+// TestGRUBackRows checks gruBackRows over blocks of rows, on every path
+// (AVX-512 for whole blocks, the AVX2 kernel row by row, the Go loop),
+// bit for bit against gruBackRow's Go loop row by row, with and without
+// gx and gh, for sizes the AVX-512 kernel takes (H a multiple of 8) and
+// sizes it leaves to the row loop.
+func TestGRUBackRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 11))
+	vec := func(n int, lo, hi float64) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = lo + (hi-lo)*rng.Float64()
+		}
+		return v
+	}
+	cp := func(v []float64) []float64 { return append([]float64(nil), v...) }
+	savedAsm, saved512 := gruAsm, gru512
+	defer func() { gruAsm, gru512 = savedAsm, saved512 }()
+	for _, path := range [][2]bool{{false, false}, {true, false}, {true, true}} {
+		if (path[0] && !savedAsm) || (path[1] && !saved512) {
+			continue
+		}
+		for _, B := range []int{1, 3, 7} {
+			for _, H := range []int{4, 8, 12, 16, 32} {
+				for opt := 0; opt < 4; opt++ {
+					g, h := vec(B*H, -1, 1), vec(B*H, -2, 2)
+					act := make([]float64, 0, 3*B*H)
+					for b := 0; b < B; b++ {
+						act = append(append(append(act, vec(H, 0, 1)...), vec(H, 0, 1)...), vec(H, -1, 1)...)
+					}
+					p := vec(3*B*H, -2, 2)
+					gx0, gh0 := vec(3*B*H, -1, 1), vec(B*H, -1, 1)
+					var gx, gh, wx, wh []float64
+					if opt&1 != 0 {
+						gx, wx = cp(gx0), cp(gx0)
+					}
+					if opt&2 != 0 {
+						gh, wh = cp(gh0), cp(gh0)
+					}
+					gp, wp := vec(3*B*H, -5, 5), make([]float64, 3*B*H)
+					gruAsm, gru512 = false, false
+					for b := 0; b < B; b++ {
+						var x, y []float64
+						if wx != nil {
+							x = wx[b*3*H : (b+1)*3*H]
+						}
+						if wh != nil {
+							y = wh[b*H : (b+1)*H]
+						}
+						gruBackRow(g[b*H:(b+1)*H], act[b*3*H:(b+1)*3*H], p[b*3*H:(b+1)*3*H], h[b*H:(b+1)*H], wp[b*3*H:(b+1)*3*H], x, y)
+					}
+					gruAsm, gru512 = path[0], path[1]
+					gruBackRows(B, H, g, act, p, h, gp, gx, gh)
+					for _, c := range []struct {
+						name      string
+						got, want []float64
+					}{{"gp", gp, wp}, {"gx", gx, wx}, {"gh", gh, wh}} {
+						for i := range c.want {
+							if math.Float64bits(c.got[i]) != math.Float64bits(c.want[i]) {
+								t.Fatalf("path %v B %d H %d opt %d: %s[%d] = %v, want %v", path, B, H, opt, c.name, i, c.got[i], c.want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -63,6 +63,8 @@ type Ops interface {
 	RNNCell(xp, h, wh *Tensor) *Tensor
 	LSTMCell(xp, h, c, wh *Tensor) (hNew, cNew *Tensor)
 	GRUCell(xp, h, wh, bh *Tensor) *Tensor
+	GRUSeq(xp, h0, wh, bh *Tensor) *Tensor
+	EmbedProject(table *Tensor, idx []int, feats, wf, bias *Tensor) *Tensor
 	CTDecay(c, cbar, delta, dt *Tensor, rowMask []float64) *Tensor
 	CTHidden(c, cbar, delta, o, dt *Tensor, rowMask []float64) *Tensor
 	PickLogSoftmax(a *Tensor, idx []int) *Tensor
@@ -110,6 +112,29 @@ func (c Composite) GRUCell(xp, h, wh, bh *Tensor) *Tensor {
 	n := c.Tanh(c.Add(c.SliceLast(xp, 2*H, 3*H), c.Mul(r, c.SliceLast(hp, 2*H, 3*H))))
 	// (1−u)⊙n + u⊙h = n + u⊙(h − n)
 	return c.Add(n, c.Mul(u, c.Sub(h, n)))
+}
+
+// GRUSeq composes the layer from GRUCell steps (Composite's) over Rows of
+// xp and stacks h0 and the states with ConcatRows.
+func (c Composite) GRUSeq(xp, h0, wh, bh *Tensor) *Tensor {
+	B := h0.Rows()
+	L := 0
+	if B > 0 {
+		L = xp.Rows() / B
+	}
+	hs := make([]*Tensor, L+1)
+	hs[0] = h0
+	h := h0
+	for j := 0; j < L; j++ {
+		h = c.GRUCell(c.Rows(xp, j*B, (j+1)*B), h, wh, bh)
+		hs[j+1] = h
+	}
+	return c.ConcatRows(hs...)
+}
+
+// EmbedProject composes Gather(table, idx) + Linear(feats, wf, bias).
+func (c Composite) EmbedProject(table *Tensor, idx []int, feats, wf, bias *Tensor) *Tensor {
+	return c.Add(c.Gather(table, idx), c.Linear(feats, wf, bias))
 }
 
 // ctDecayed returns c(t) for one column g of dt as a [B, H] tensor.

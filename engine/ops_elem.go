@@ -50,6 +50,8 @@ const (
 	opIntensityLL
 	opAddLayerNorm
 	opLinearReLU
+	opEmbedProject
+	opGRUSeq
 )
 
 // bmode is how an operand of a broadcasting binary op maps onto the output

@@ -13,7 +13,13 @@
 //     are raised to a floor of TieFloor·exp(mean) and counted.
 //   - TypeEmbedding: one learned vector per event type.
 //   - Encoder: RNN, GRU or LSTM layers (the engine's fused cells) over
-//     [type embedding ‖ time features of Δt]. It yields one history state
+//     [type embedding ‖ time features of Δt]. The first layer's input
+//     projection is never built as that concatenation: the embedding table
+//     times the embedding rows of W_x (a K×E by E×G·H MatMul) is looked up
+//     per event and the time features' part added (engine.EmbedProject).
+//     A GRU layer runs as one engine.GRUSeq node; RNN and LSTM layers step
+//     RNNCell or LSTMCell and join the states with ConcatRows. The saved
+//     parameters are the same either way. It yields one history state
 //     per interval: s_0 (learned initial state) for the interval from the
 //     window start to the first event, s_p after events 0..p−1. The same
 //     cells are also written as a plain-Go step function (Encoder.Step) for

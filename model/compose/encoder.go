@@ -194,71 +194,89 @@ func (e *Encoder) Size() int { return e.cfg.Hidden }
 func (e *Encoder) Params() []*params.Param { return e.ps }
 
 // features writes the time features of gap dt into f.
-func (e *Encoder) features(dt float64, st *LogGapStats, f []float64) {
-	f[0] = st.Standardize(dt)
+func (e *Encoder) features(dt float64, z gapScaler, f []float64) {
+	f[0] = z.standardize(dt)
 	if len(f) > 1 {
-		f[1] = dt / st.Scale()
+		f[1] = dt / z.scale
 	}
 }
 
 // Encode runs the encoder over batch b and returns the history states as a
 // time-major [(L+1)·B, H] tensor: row p·B + col is s_p of column col. Rows
 // past a column's length are computed from padding and must not be used.
+//
+// The first layer's input projection is engine.EmbedProject over the table
+// emb·W_x[:E] (views of the one W_x parameter, so the saved layout is
+// unchanged); layers above take the states below. A GRU layer is one
+// engine.GRUSeq node whose output is the stack of states itself; RNN and
+// LSTM layers step their cells and join the states with ConcatRows.
 func (e *Encoder) Encode(t *engine.Tape, b *batch.Batch, st *LogGapStats) *engine.Tensor {
 	B, L, H := b.B, b.L, e.cfg.Hidden
 	F := e.cfg.numFeatures()
 	typeIdx := t.Ints(L * B)
 	feats := t.Floats(L * B * F)
+	z := st.scaler()
 	for i := 0; i < L*B; i++ {
 		if b.Mask[i] == 0 {
 			typeIdx[i] = -1
-			e.features(1, st, feats[i*F:(i+1)*F]) // any finite value
+			e.features(1, z, feats[i*F:(i+1)*F]) // any finite value
 			continue
 		}
 		typeIdx[i] = b.Types[i]
-		e.features(b.Dt[i], st, feats[i*F:(i+1)*F])
+		e.features(b.Dt[i], z, feats[i*F:(i+1)*F])
 	}
 	zeros := t.Ints(B)
-	var in *engine.Tensor
-	if L > 0 {
-		in = t.Concat(e.emb.Lookup(t, typeIdx), t.Const(feats, L*B, F))
-	}
-	var top *engine.Tensor
-	outs := t.TensorList(L + 1)
+	E := e.cfg.EmbedSize
+	var in, top *engine.Tensor // in: the previous layer's states [L·B, H]
+	var outs []*engine.Tensor
+	last := len(e.layers) - 1
 	for li, ly := range e.layers {
-		if L == 0 && li < len(e.layers)-1 {
+		if L == 0 && li < last {
 			continue // no events: only the top layer's initial state is used
 		}
 		h := t.Gather(t.Reshape(t.Param(ly.h0), 1, H), zeros)
+		if L == 0 {
+			top = h
+			break
+		}
 		var c *engine.Tensor
 		if ly.c0 != nil {
 			c = t.Gather(t.Reshape(t.Param(ly.c0), 1, H), zeros)
 		}
-		outs[0] = h
-		if L > 0 {
-			xp := t.Linear(in, t.Param(ly.wx), t.Param(ly.b))
-			wh := t.Param(ly.wh)
-			var bh *engine.Tensor
-			if ly.bh != nil {
-				bh = t.Param(ly.bh)
+		var xp *engine.Tensor
+		if li == 0 {
+			// [emb(k) ‖ f]·Wx + b = (emb·Wx[:E])[k] + f·Wx[E:] + b: the
+			// K×E table times the top rows once, then one pass per row
+			wx := t.Param(ly.wx)
+			table := t.MatMul(t.Param(e.emb.Table), t.Rows(wx, 0, E), false, false)
+			xp = t.EmbedProject(table, typeIdx, t.Const(feats, L*B, F), t.Rows(wx, E, E+F), t.Param(ly.b))
+		} else {
+			xp = t.Linear(in, t.Param(ly.wx), t.Param(ly.b))
+		}
+		wh := t.Param(ly.wh)
+		var states *engine.Tensor // s_0..s_L, [(L+1)·B, H]
+		if e.cfg.Cell == CellGRU {
+			states = t.GRUSeq(xp, h, wh, t.Param(ly.bh))
+		} else {
+			if outs == nil {
+				outs = t.TensorList(L + 1)
 			}
+			outs[0] = h
 			for j := 0; j < L; j++ {
 				x := t.Rows(xp, j*B, (j+1)*B)
-				switch e.cfg.Cell {
-				case CellRNN:
+				if e.cfg.Cell == CellRNN {
 					h = t.RNNCell(x, h, wh)
-				case CellGRU:
-					h = t.GRUCell(x, h, wh, bh)
-				default:
+				} else {
 					h, c = t.LSTMCell(x, h, c, wh)
 				}
 				outs[j+1] = h
 			}
+			states = t.ConcatRows(outs...)
 		}
-		if li == len(e.layers)-1 {
-			top = t.ConcatRows(outs...)
+		if li == last {
+			top = states
 		} else {
-			in = t.ConcatRows(outs[1:]...)
+			in = t.Rows(states, B, (L+1)*B)
 		}
 	}
 	return top
@@ -308,7 +326,7 @@ func (e *Encoder) Step(s *State, dt float64, k int, st *LogGapStats) {
 	F := e.cfg.numFeatures()
 	x := s.x[:E+F]
 	copy(x, e.emb.Row(k))
-	e.features(dt, st, x[E:])
+	e.features(dt, st.scaler(), x[E:])
 	for l, ly := range e.layers {
 		in := len(x)
 		xp := s.z[:G*H]

@@ -282,13 +282,17 @@ func (d *LogNormMixDecoder) LogLik(t *engine.Tape, s *engine.Tensor, iv *Interva
 	}
 	nev, nt := len(iv.Events), len(iv.Tails)
 	logStd := math.Log(st.Std)
-	floorGap := st.Floor()
+	z := st.scaler()
+	lgs := t.FloatsNoZero(N) // log max(Δ, floor) of every interval
+	for i, dl := range iv.Delta {
+		lgs[i] = z.logGap(dl)
+	}
 	evIdx, tIdx := t.Ints(nev), t.Ints(nt)
 	types := t.Ints(nev)
 	constTerm := 0.0
 	for j, i := range iv.Events {
 		evIdx[j], types[j] = i, iv.Type[i]
-		constTerm -= math.Log(max(iv.Delta[i], floorGap)) + logStd
+		constTerm -= lgs[i] + logStd
 	}
 	copy(tIdx, iv.Tails)
 
@@ -312,8 +316,8 @@ func (d *LogNormMixDecoder) LogLik(t *engine.Tape, s *engine.Tensor, iv *Interva
 	if !d.conditioned {
 		y := t.Floats(N)
 		mode := t.Ints(N)
-		for i, dl := range iv.Delta {
-			y[i] = st.Standardize(dl)
+		for i := range iv.Delta {
+			y[i] = (lgs[i] - z.mean) / z.std
 			mode[i] = MixDensity
 			if iv.Type[i] < 0 {
 				mode[i] = MixSurvival
@@ -332,7 +336,7 @@ func (d *LogNormMixDecoder) LogLik(t *engine.Tape, s *engine.Tensor, iv *Interva
 			mode := t.Ints(nev)
 			for j, i := range iv.Events {
 				rows[j] = i*K + iv.Type[i]
-				y[j] = st.Standardize(iv.Delta[i])
+				y[j] = (lgs[i] - z.mean) / z.std
 				mode[j] = MixDensity
 			}
 			mu, rho, lg := d.slices(t, t.Gather(all, rows))
@@ -359,7 +363,7 @@ func (d *LogNormMixDecoder) LogLik(t *engine.Tape, s *engine.Tensor, iv *Interva
 				for k := 0; k < K; k++ {
 					rows[j*K+k] = i*K + k
 				}
-				y[j] = st.Standardize(iv.Delta[i])
+				y[j] = (lgs[i] - z.mean) / z.std
 				mode[j] = MixSurvival
 			}
 			lpT := d.mark.LogProbs(t, t.Gather(s, tIdx)) // [nt, K]

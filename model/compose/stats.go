@@ -41,6 +41,22 @@ func (s LogGapStats) Standardize(tau float64) float64 {
 	return (math.Log(max(tau, s.Floor())) - s.Mean) / s.Std
 }
 
+// gapScaler is LogGapStats with Scale and Floor computed once, for loops
+// over many gaps (each call of Standardize computes exp(Mean)); its
+// results are bit for bit those of the LogGapStats methods.
+type gapScaler struct{ floor, mean, std, scale float64 }
+
+func (s LogGapStats) scaler() gapScaler {
+	sc := s.Scale()
+	return gapScaler{floor: TieFloor * sc, mean: s.Mean, std: s.Std, scale: sc}
+}
+
+// logGap is log max(τ, Floor()).
+func (g gapScaler) logGap(tau float64) float64 { return math.Log(max(tau, g.floor)) }
+
+// standardize is Standardize.
+func (g gapScaler) standardize(tau float64) float64 { return (g.logGap(tau) - g.mean) / g.std }
+
 // Check reports statistics that cannot be used.
 func (s LogGapStats) Check() error {
 	if math.IsNaN(s.Mean) || math.IsInf(s.Mean, 0) {
