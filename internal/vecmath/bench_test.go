@@ -22,26 +22,31 @@ func perElem(b *testing.B, n int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
 }
 
-// benchVec benchmarks vec (both kernels) against a per-element math loop.
-func benchVec(b *testing.B, vec func(dst, x []float64), scalar func(float64) float64) {
-	for _, n := range []int{10, 64, 1024} {
-		x, dst := benchInput(n), make([]float64, n)
-		run := func(name string, asm bool) {
-			if asm && !hasAsm {
-				return
-			}
-			b.Run(fmt.Sprintf("n=%d/%s", n, name), func(b *testing.B) {
-				saved := useAsm
-				useAsm = asm
-				defer func() { useAsm = saved }()
-				for b.Loop() {
-					vec(dst, x)
-				}
-				perElem(b, n)
-			})
+// benchSizes are the slice lengths benchmarked.
+var benchSizes = []int{10, 32, 64, 1024, 4096}
+
+// benchPaths runs body as sub-benchmark n=N/<path> for every kernel path
+// this CPU has (go, avx2, avx512).
+func benchPaths(b *testing.B, n int, body func()) {
+	for _, p := range paths() {
+		if !p.available {
+			continue
 		}
-		run("asm", true)
-		run("go", false)
+		b.Run(fmt.Sprintf("n=%d/%s", n, p.name), func(b *testing.B) {
+			defer setPath(p)()
+			for b.Loop() {
+				body()
+			}
+			perElem(b, n)
+		})
+	}
+}
+
+// benchVec benchmarks vec (every kernel path) against a per-element math loop.
+func benchVec(b *testing.B, vec func(dst, x []float64), scalar func(float64) float64) {
+	for _, n := range benchSizes {
+		x, dst := benchInput(n), make([]float64, n)
+		benchPaths(b, n, func() { vec(dst, x) })
 		b.Run(fmt.Sprintf("n=%d/math", n), func(b *testing.B) {
 			for b.Loop() {
 				for i, v := range x {
@@ -62,26 +67,9 @@ func BenchmarkSigmoid(b *testing.B) {
 func BenchmarkTanh(b *testing.B) { benchVec(b, Tanh, math.Tanh) }
 
 func BenchmarkSoftplusSigmoid(b *testing.B) {
-	for _, n := range []int{10, 64, 1024} {
+	for _, n := range benchSizes {
 		x, sp, sg := benchInput(n), make([]float64, n), make([]float64, n)
-		for _, asm := range []bool{true, false} {
-			if asm && !hasAsm {
-				continue
-			}
-			name := "go"
-			if asm {
-				name = "asm"
-			}
-			b.Run(fmt.Sprintf("n=%d/%s", n, name), func(b *testing.B) {
-				saved := useAsm
-				useAsm = asm
-				defer func() { useAsm = saved }()
-				for b.Loop() {
-					SoftplusSigmoid(sp, sg, x)
-				}
-				perElem(b, n)
-			})
-		}
+		benchPaths(b, n, func() { SoftplusSigmoid(sp, sg, x) })
 		b.Run(fmt.Sprintf("n=%d/math", n), func(b *testing.B) {
 			for b.Loop() {
 				for i, v := range x {

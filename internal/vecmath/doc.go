@@ -18,12 +18,25 @@
 // depends on it), and we found no maintained Go library with vectorised
 // float64 exp/log1p/tanh and documented accuracy (viterin/vek vectorises
 // exp/log for float32 only; kelindar/simd covers arithmetic and
-// reductions). On amd64 CPUs with AVX2 and FMA (checked at run time with
-// golang.org/x/sys/cpu) the kernels in vecmath_amd64.s process 8 doubles
-// per iteration (two YMM vectors for instruction-level parallelism), then
-// 4, then a masked 1–3 element tail. Elsewhere, or without AVX2/FMA
-// (e.g. GODEBUG=cpu.avx2=off), pure-Go scalar kernels using the same
-// algorithms are used.
+// reductions). On amd64 the kernel is chosen at run time from what
+// golang.org/x/sys/cpu reports:
+//
+//   - AVX-512 (AVX512F, plus AVX2 and FMA): the AVX-512 kernels in
+//     vecmath_amd64.s process 16 doubles per iteration (two ZMM vectors for
+//     instruction-level parallelism), then 8, then a masked 1–7 element
+//     tail (opmask loads and stores). They perform the same operation
+//     sequence per lane as the AVX2 kernels, with the same constants and
+//     the same FMAs, so their results are bit-identical to the AVX2
+//     kernels (NaN payloads included); the tests compare the bits on
+//     ~590k inputs (special values, random bit patterns, the accuracy
+//     points) and on every tail length.
+//   - AVX2 and FMA without AVX-512 (or with GODEBUG=cpu.avx512f=off): the
+//     AVX2 kernels process 8 doubles per iteration (two YMM vectors), then
+//     4, then a masked 1–3 element tail.
+//   - Otherwise (other architectures, or GODEBUG=cpu.avx2=off or
+//     cpu.fma=off): pure-Go scalar kernels using the same algorithms. They
+//     have no FMA, so their results can differ from the assembly ones in
+//     the last bits (within the accuracy bounds below).
 //
 // # Algorithms
 //
@@ -41,7 +54,7 @@
 // # Accuracy
 //
 // Tested on ~340k points over [-800, 800], log-dense near 0 and around the
-// transitions, for both the assembly and the pure-Go kernels:
+// transitions, for the pure-Go, AVX2 and AVX-512 kernels:
 //
 //	Exp       <= 2 ulp vs math.Exp on [-745, 710] (< 0.75 ulp vs the exact value
 //	          at the spot-checked 2-ulp points, where math.Exp is off by 1.2–1.4 ulp);
@@ -54,26 +67,26 @@
 //
 // # Performance
 //
-// ns per element from `go test -run XXX -bench . ./internal/vecmath/`
-// (minimum of 3 runs, -benchtime=300ms, 2-core shared AMD EPYC "Turin-like"
-// VM, Go 1.26; "math" is the per-element loop over the math package, "go"
-// the pure-Go fallback of this package; timings on this shared machine are
-// noisy to ±30%):
+// ns per element from `go test -run XXX -bench . -benchtime 2000x
+// ./internal/vecmath/` (minimum of 3 runs, 2-core shared AMD EPYC Zen 5
+// VM with full-width AVX-512, Go 1.26; "math" is the per-element loop
+// over the math package, "go" the pure-Go fallback of this package;
+// timings on this shared machine are noisy to ±30%):
 //
-//	function          n     asm     go    math  speed-up
-//	Exp              10    2.62   5.72    7.35   2.8x
-//	Exp              64    1.98   7.23    9.93   5.0x
-//	Exp            1024    1.26   8.49    8.54   6.8x
-//	Softplus         10    8.01  24.61   23.31   2.9x
-//	Softplus         64    3.48  20.10   27.69   7.9x
-//	Softplus       1024    4.06  39.86   56.82  14.0x
-//	Sigmoid          10    5.03  16.90   16.90   3.4x
-//	Sigmoid          64    2.48  22.63   11.80   4.8x
-//	Sigmoid        1024    2.01  24.47   18.45   9.2x
-//	Tanh             10    4.79  13.65   15.46   3.2x
-//	Tanh             64    1.93  17.22   18.00   9.3x
-//	Tanh           1024    2.17  18.28   27.79  12.8x
-//	SoftplusSigmoid  10   10.04  33.79   70.45   7.0x
-//	SoftplusSigmoid  64    7.36  28.20   34.45   4.7x
-//	SoftplusSigmoid 1024   5.41  27.73   45.74   8.5x
+//	function          n  avx512   avx2     go   math
+//	Exp              10    2.54   2.95   5.82   6.82
+//	Exp              64    0.49   0.96   5.96   7.06
+//	Exp            4096    0.61   1.20   5.88   7.22
+//	Softplus         10    4.56   5.07  17.18  18.98
+//	Softplus         64    1.36   3.03  18.49  19.65
+//	Softplus       4096    1.47   2.91  19.52  23.92
+//	Sigmoid          10    3.24   3.34   9.60   8.01
+//	Sigmoid          64    0.72   1.41  11.55   8.19
+//	Sigmoid        4096    0.75   1.48  11.64   8.27
+//	Tanh             10    3.17   3.37   9.58  13.05
+//	Tanh             64    0.71   1.39   9.84  11.14
+//	Tanh           4096    0.73   1.47  10.03  12.82
+//	SoftplusSigmoid  10    4.78   6.16  18.53  23.28
+//	SoftplusSigmoid  64    1.60   3.50  19.48  24.71
+//	SoftplusSigmoid 4096   1.70   3.38  23.22  28.08
 package vecmath

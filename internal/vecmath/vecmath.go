@@ -18,6 +18,10 @@ func Exp(dst, x []float64) {
 	if len(x) == 0 {
 		return
 	}
+	if use512 {
+		expAVX512(dst[:len(x)], x)
+		return
+	}
 	if useAsm {
 		expAVX2(dst[:len(x)], x)
 		return
@@ -34,6 +38,10 @@ func Softplus(dst, x []float64) {
 	if len(x) == 0 {
 		return
 	}
+	if use512 {
+		softplusAVX512(dst[:len(x)], x)
+		return
+	}
 	if useAsm {
 		softplusAVX2(dst[:len(x)], x)
 		return
@@ -47,6 +55,10 @@ func Softplus(dst, x []float64) {
 func Sigmoid(dst, x []float64) {
 	check(dst, x)
 	if len(x) == 0 {
+		return
+	}
+	if use512 {
+		sigmoidAVX512(dst[:len(x)], x)
 		return
 	}
 	if useAsm {
@@ -65,6 +77,10 @@ func Tanh(dst, x []float64) {
 	if len(x) == 0 {
 		return
 	}
+	if use512 {
+		tanhAVX512(dst[:len(x)], x)
+		return
+	}
 	if useAsm {
 		tanhAVX2(dst[:len(x)], x)
 		return
@@ -80,6 +96,10 @@ func SoftplusSigmoid(sp, sg, x []float64) {
 	check(sp, x)
 	check(sg, x)
 	if len(x) == 0 {
+		return
+	}
+	if use512 {
+		softplusSigmoidAVX512(sp[:len(x)], sg[:len(x)], x)
 		return
 	}
 	if useAsm {

@@ -2,10 +2,12 @@
 
 #include "textflag.h"
 
-// AVX2+FMA kernels, 4 float64 per YMM register. Operand order is Plan 9:
-// sources first, destination last (VSUBPD a, b, c means c = b - a).
-// Constants are stored as 32-byte vectors so they can be used as memory
-// operands without broadcasts.
+// AVX2+FMA kernels, 4 float64 per YMM register, and AVX-512 kernels
+// (AVX512F), 8 float64 per ZMM register, which give bit-identical results.
+// Operand order is Plan 9: sources first, destination last (VSUBPD a, b, c
+// means c = b - a). Constants are stored as 32-byte vectors so the AVX2
+// code can use them as memory operands without broadcasts; the AVX-512
+// code broadcasts their first element.
 
 // REDUCE: R holds the clamped x. Out: A = bits of x·log2e + 1.5·2^52
 // (low bits hold n = round(x/ln2)), R = x - n·ln2 (ln2 as hi+lo, the
@@ -218,6 +220,215 @@ done: \
 	VZEROUPPER; \
 	RET
 
+// AVX-512 kernels, 8 float64 per ZMM register (AVX512F only). Every macro
+// below performs, lane for lane, the same operation sequence as its AVX2
+// counterpart above, with the same constants (read from the first element
+// of the 32-byte tables by broadcast), so the results are bit-identical:
+//   - VBLENDVPD becomes a compare (or sign test) into a K register plus
+//     VBLENDMPD; VANDPD with a compare mask becomes a zero-masked
+//     broadcast (giving +0 in the unselected lanes, as the AND did);
+//   - VANDPD/VXORPD/VORPD become VPANDQ/VPXORQ/VPORQ (same bits, and no
+//     AVX512DQ needed);
+//   - MIN/MAX keep the same operand roles (they decide which NaN or zero
+//     is returned), so the constant is broadcast into a register first
+//     wherever it was the first Intel source.
+// Each body macro takes a K register as its last argument (used by the
+// sigmoid and softplus tails, ignored otherwise).
+
+#define REDUCE512(R, A, B) \
+	VBROADCASTSD magic<>(SB), A; \
+	VFMADD231PD.BCST log2e<>(SB), R, A; \
+	VSUBPD.BCST magic<>(SB), A, B; \
+	VFNMADD231PD.BCST ln2hi<>(SB), B, R; \
+	VFNMADD231PD.BCST ln2lo<>(SB), B, R
+
+#define SCALE2_512(A, C) \
+	VPSRLQ $1, A, C; \
+	VPSLLQ $52, C, C; \
+	VPSLLQ $52, A, A; \
+	VPSUBQ C, A, A; \
+	VPADDQ.BCST one<>(SB), C, C; \
+	VPADDQ.BCST one<>(SB), A, A
+
+#define POLY512(R, R2, R4, B, T) \
+	VMULPD R, R, R2; \
+	VMULPD R2, R2, R4; \
+	VBROADCASTSD c13<>(SB), T; \
+	VFMADD213PD.BCST c12<>(SB), R, T; \
+	VFMADD213PD.BCST c10<>(SB), R2, T; \
+	VFMADD231PD.BCST c11<>(SB), R, T; \
+	VBROADCASTSD c9<>(SB), B; \
+	VFMADD213PD.BCST c8<>(SB), R, B; \
+	VFMADD213PD.BCST c6<>(SB), R2, B; \
+	VFMADD231PD.BCST c7<>(SB), R, B; \
+	VFMADD213PD B, R4, T; \
+	VBROADCASTSD c5<>(SB), B; \
+	VFMADD213PD.BCST c4<>(SB), R, B; \
+	VFMADD213PD.BCST c2<>(SB), R2, B; \
+	VFMADD231PD.BCST c3<>(SB), R, B; \
+	VFMADD213PD B, R4, T; \
+	VFMADD213PD R, R2, T
+
+#define EXPCORE512(R, R2, R4, A, B, C, T) \
+	REDUCE512(R, A, B); \
+	SCALE2_512(A, C); \
+	POLY512(R, R2, R4, B, T); \
+	VADDPD.BCST one<>(SB), T, T; \
+	VMULPD C, T, T; \
+	VMULPD A, T, T
+
+#define EXPV512(X, R, R2, R4, A, B, C, T, K) \
+	VBROADCASTSD explo<>(SB), R; \
+	VMAXPD X, R, R; \
+	VBROADCASTSD exphi<>(SB), A; \
+	VMINPD R, A, R; \
+	EXPCORE512(R, R2, R4, A, B, C, T)
+
+#define EXPNEGABS512(X, R, R2, R4, A, B, C, T) \
+	VPANDQ.BCST absmask<>(SB), X, R; \
+	VPXORQ.BCST signmask<>(SB), R, R; \
+	VBROADCASTSD explo<>(SB), A; \
+	VMAXPD R, A, R; \
+	EXPCORE512(R, R2, R4, A, B, C, T)
+
+// SIGTAIL512: the AVX2 code selects on the sign bit of x (so -0 and
+// negative NaNs count as negative); VPTESTMQ against the sign mask does
+// the same.
+#define SIGTAIL512(X, R, R2, A, B, T, K) \
+	VADDPD.BCST one<>(SB), T, R; \
+	VSUBPD.BCST one<>(SB), R, R2; \
+	VSUBPD R2, T, R2; \
+	VBROADCASTSD one<>(SB), A; \
+	VPTESTMQ.BCST signmask<>(SB), X, K; \
+	VBLENDMPD T, A, K, A; \
+	VDIVPD R, A, A; \
+	VBROADCASTSD onehalf<>(SB), B; \
+	VFNMADD231PD.BCST half<>(SB), R, B; \
+	VMULPD B, R2, R2; \
+	VFNMADD231PD R2, A, A
+
+// SPTAIL512: K = (z > 1/2, ordered) replaces the AVX2 all-ones lane mask B.
+#define SPTAIL512(X, R, R2, R4, A, C, T, K) \
+	VCMPPD.BCST $0x1e, half<>(SB), T, K; \
+	VSUBPD.BCST one<>(SB), T, R; \
+	VMULPD.BCST half<>(SB), R, R; \
+	VBLENDMPD R, T, K, R; \
+	VADDPD.BCST two<>(SB), R, R2; \
+	VDIVPD R2, R, R2; \
+	VMULPD R2, R2, R4; \
+	VBROADCASTSD l4<>(SB), A; \
+	VFMADD213PD.BCST l3<>(SB), R4, A; \
+	VFMADD213PD.BCST l2<>(SB), R4, A; \
+	VFMADD213PD.BCST l1<>(SB), R4, A; \
+	VBROADCASTSD l8<>(SB), C; \
+	VFMADD213PD.BCST l7<>(SB), R4, C; \
+	VFMADD213PD.BCST l6<>(SB), R4, C; \
+	VFMADD213PD.BCST l5<>(SB), R4, C; \
+	VBROADCASTSD l11<>(SB), T; \
+	VFMADD213PD.BCST l10<>(SB), R4, T; \
+	VFMADD213PD.BCST l9<>(SB), R4, T; \
+	VMULPD R4, R4, R4; \
+	VMULPD R4, R4, R4; \
+	VFMADD213PD C, R4, T; \
+	VFMADD213PD A, R4, T; \
+	VMULPD R2, R2, R4; \
+	VMULPD R4, T, T; \
+	VSUBPD T, R, T; \
+	VFNMADD213PD R, R2, T; \
+	VBROADCASTSD.Z ln2lo<>(SB), K, A; \
+	VADDPD A, T, T; \
+	VBROADCASTSD.Z ln2hi<>(SB), K, A; \
+	VADDPD A, T, T; \
+	VMAXPD.BCST zero<>(SB), X, A; \
+	VADDPD A, T, T
+
+#define SOFTPLUSV512(X, R, R2, R4, A, B, C, T, K) \
+	EXPNEGABS512(X, R, R2, R4, A, B, C, T); \
+	SPTAIL512(X, R, R2, R4, A, C, T, K)
+
+#define SIGMOIDV512(X, R, R2, R4, A, B, C, T, K) \
+	EXPNEGABS512(X, R, R2, R4, A, B, C, T); \
+	SIGTAIL512(X, R, R2, A, B, T, K)
+
+// SPSGV512: sigmoid is left in A (stored by the caller), softplus in T;
+// the sigmoid is copied to SG (a register) before SPTAIL512 reuses A.
+#define SPSGV512(X, R, R2, R4, A, B, C, T, K, SG) \
+	EXPNEGABS512(X, R, R2, R4, A, B, C, T); \
+	SIGTAIL512(X, R, R2, A, B, T, K); \
+	VMOVAPD A, SG; \
+	SPTAIL512(X, R, R2, R4, A, C, T, K)
+
+#define TANHV512(X, R, R2, R4, A, B, C, T, K) \
+	VPANDQ.BCST absmask<>(SB), X, R; \
+	VADDPD R, R, R; \
+	VPXORQ.BCST signmask<>(SB), R, R; \
+	VBROADCASTSD tanhlo<>(SB), A; \
+	VMAXPD R, A, R; \
+	REDUCE512(R, A, B); \
+	VPSLLQ $52, A, A; \
+	VPADDQ.BCST one<>(SB), A, A; \
+	POLY512(R, R2, R4, B, T); \
+	VSUBPD.BCST one<>(SB), A, C; \
+	VFMADD213PD C, A, T; \
+	VADDPD.BCST two<>(SB), T, R; \
+	VBROADCASTSD two<>(SB), R2; \
+	VSUBPD R, R2, R2; \
+	VADDPD T, R2, R2; \
+	VDIVPD R, T, A; \
+	VBROADCASTSD onehalf<>(SB), B; \
+	VFNMADD231PD.BCST half<>(SB), R, B; \
+	VMULPD B, R2, R2; \
+	VFNMADD231PD R2, A, A; \
+	VPANDQ.BCST absmask<>(SB), A, A; \
+	VPANDQ.BCST signmask<>(SB), X, B; \
+	VPORQ B, A, A
+
+// TAILMASK512 sets K7 to the first CX (1..7) lanes.
+#define TAILMASK512 \
+	MOVL $1, AX; \
+	SHLL CX, AX; \
+	DECL AX; \
+	KMOVW AX, K7
+
+// UNARY512: 16 elements per iteration (two ZMM bodies), then 8, then a
+// masked 1..7-element tail (masked loads do not fault on the lanes left out).
+#define UNARY512(BODY, OUT0, OUT1) \
+	MOVQ dst_base+0(FP), DI; \
+	MOVQ x_base+24(FP), SI; \
+	MOVQ x_len+32(FP), CX; \
+loop16: \
+	CMPQ CX, $16; \
+	JB   one8; \
+	VMOVUPD (SI), Z0; \
+	VMOVUPD 64(SI), Z8; \
+	BODY(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, K1); \
+	BODY(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15, K2); \
+	VMOVUPD OUT0, (DI); \
+	VMOVUPD OUT1, 64(DI); \
+	ADDQ $128, SI; \
+	ADDQ $128, DI; \
+	SUBQ $16, CX; \
+	JMP  loop16; \
+one8: \
+	CMPQ CX, $8; \
+	JB   tail; \
+	VMOVUPD (SI), Z0; \
+	BODY(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, K1); \
+	VMOVUPD OUT0, (DI); \
+	ADDQ $64, SI; \
+	ADDQ $64, DI; \
+	SUBQ $8, CX; \
+tail: \
+	TESTQ CX, CX; \
+	JZ    done; \
+	TAILMASK512; \
+	VMOVUPD.Z (SI), K7, Z0; \
+	BODY(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, K1); \
+	VMOVUPD OUT0, K7, (DI); \
+done: \
+	VZEROUPPER; \
+	RET
+
 // func expAVX2(dst, x []float64)
 TEXT ·expAVX2(SB), NOSPLIT, $0-48
 	UNARY(EXPV, Y7, Y15)
@@ -275,6 +486,71 @@ tail:
 	SPSGV(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y14)
 	VMASKMOVPD Y7, Y15, (DI)
 	VMASKMOVPD Y14, Y15, (DX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func expAVX512(dst, x []float64)
+TEXT ·expAVX512(SB), NOSPLIT, $0-48
+	UNARY512(EXPV512, Z7, Z15)
+
+// func softplusAVX512(dst, x []float64)
+TEXT ·softplusAVX512(SB), NOSPLIT, $0-48
+	UNARY512(SOFTPLUSV512, Z7, Z15)
+
+// func sigmoidAVX512(dst, x []float64)
+TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-48
+	UNARY512(SIGMOIDV512, Z4, Z12)
+
+// func tanhAVX512(dst, x []float64)
+TEXT ·tanhAVX512(SB), NOSPLIT, $0-48
+	UNARY512(TANHV512, Z4, Z12)
+
+// func softplusSigmoidAVX512(sp, sg, x []float64)
+TEXT ·softplusSigmoidAVX512(SB), NOSPLIT, $0-72
+	MOVQ sp_base+0(FP), DI
+	MOVQ sg_base+24(FP), DX
+	MOVQ x_base+48(FP), SI
+	MOVQ x_len+56(FP), CX
+
+loop16:
+	CMPQ CX, $16
+	JB   one8
+	VMOVUPD (SI), Z0
+	VMOVUPD 64(SI), Z8
+	SPSGV512(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, K1, Z16)
+	SPSGV512(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15, K2, Z17)
+	VMOVUPD Z16, (DX)
+	VMOVUPD Z17, 64(DX)
+	VMOVUPD Z7, (DI)
+	VMOVUPD Z15, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, DX
+	SUBQ $16, CX
+	JMP  loop16
+
+one8:
+	CMPQ CX, $8
+	JB   tail
+	VMOVUPD (SI), Z0
+	SPSGV512(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, K1, Z16)
+	VMOVUPD Z16, (DX)
+	VMOVUPD Z7, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, DX
+	SUBQ $8, CX
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	TAILMASK512
+	VMOVUPD.Z (SI), K7, Z0
+	SPSGV512(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, K1, Z16)
+	VMOVUPD Z16, K7, (DX)
+	VMOVUPD Z7, K7, (DI)
 
 done:
 	VZEROUPPER

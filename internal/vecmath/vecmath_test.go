@@ -70,19 +70,43 @@ func sigmoidRef(x float64) float64 {
 	return e / (1 + e)
 }
 
-// modes runs f once with the pure-Go kernels and, where available, once
-// with the assembly kernels.
-func modes(t *testing.T, f func(t *testing.T)) {
-	saved := useAsm
-	defer func() { useAsm = saved }()
-	useAsm = false
-	t.Run("go", f)
-	if !hasAsm {
-		t.Log("assembly kernels not available on this CPU/arch")
-		return
+// path is one set of kernels: the pure-Go ones, the AVX2+FMA assembly or
+// the AVX-512 assembly.
+type path struct {
+	name           string
+	asm, avx512    bool
+	available      bool
+	unavailableWhy string
+}
+
+func paths() []path {
+	return []path{
+		{"go", false, false, true, ""},
+		{"avx2", true, false, hasAsm, "AVX2+FMA kernels not available on this CPU/arch"},
+		{"avx512", true, true, has512, "AVX-512 kernels not available on this CPU/arch"},
 	}
-	useAsm = true
-	t.Run("asm", f)
+}
+
+// setPath selects p's kernels and returns a function restoring the
+// previous selection.
+func setPath(p path) (restore func()) {
+	savedAsm, saved512 := useAsm, use512
+	useAsm, use512 = p.asm, p.avx512
+	return func() { useAsm, use512 = savedAsm, saved512 }
+}
+
+// modes runs f once per kernel path this CPU has: pure Go, AVX2 and
+// AVX-512.
+func modes(t *testing.T, f func(t *testing.T)) {
+	for _, p := range paths() {
+		if !p.available {
+			t.Log(p.unavailableWhy)
+			continue
+		}
+		restore := setPath(p)
+		t.Run(p.name, f)
+		restore()
+	}
 }
 
 var specials = []float64{
