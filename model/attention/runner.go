@@ -73,9 +73,9 @@ type ForwardFunc = runner.ForwardFunc
 // Runner scores batches with a model's ForwardFunc on worker goroutines
 // (one engine tape each, gradients summed in a fixed order, so results are
 // deterministic for a fixed number of threads); the models of this family
-// train under the Full convention without column chunking. It is the
-// runner nhp, odetpp and s2p2 use (model/internal/runner). It is not safe
-// for concurrent use.
+// train under the Full convention, each worker's part in column chunks of
+// their Config.ChunkTokens. It is the runner nhp, odetpp and s2p2 use
+// (model/internal/runner). It is not safe for concurrent use.
 type Runner = runner.Runner
 
 // NewRunner prepares a runner over ps with threads workers (0: GOMAXPROCS).

@@ -90,12 +90,20 @@ type Config struct {
 	// Threads is the number of worker goroutines a batch is split over
 	// (0: GOMAXPROCS). Results are deterministic for a fixed value.
 	Threads int `json:"threads,omitempty"`
+	// ChunkTokens bounds the padded positions (sequences × length) of one
+	// forward and backward pass within a worker's part of a batch: the part
+	// runs in column chunks of at most that many positions (at least one
+	// sequence each) whose gradients are summed, so that a pass's
+	// activations stay in the core's cache (default 64; 0: the whole part
+	// at once). Results depend on it only through rounding.
+	ChunkTokens int `json:"chunk_tokens,omitempty"`
 }
 
 // DefaultConfig is hidden 16, time embedding 4, 2 layers, 2 heads, 10
-// quadrature nodes, τ = 1 (EasyTPP's AttNHP_train sizes).
+// quadrature nodes, τ = 1 (EasyTPP's AttNHP_train sizes), chunks of 64
+// padded positions.
 func DefaultConfig() Config {
-	return Config{HiddenSize: 16, TimeEmbSize: 4, NumLayers: 2, NumHeads: 2, QuadNodes: 10, TimeScale: 1}
+	return Config{HiddenSize: 16, TimeEmbSize: 4, NumLayers: 2, NumHeads: 2, QuadNodes: 10, TimeScale: 1, ChunkTokens: 64}
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -133,6 +141,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("attnhp: field time_scale: %v, want a finite value > 0", c.TimeScale)
 	case c.Threads < 0:
 		return c, fmt.Errorf("attnhp: field threads: %d, want >= 0", c.Threads)
+	case c.ChunkTokens < 0:
+		return c, fmt.Errorf("attnhp: field chunk_tokens: %d, want >= 0", c.ChunkTokens)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return c, fmt.Errorf("attnhp: field dropout_rate: %v, want in [0, 1)", c.Dropout)
 	}
@@ -192,6 +202,7 @@ func newShell(cfg Config, k int) *Model {
 	m.ps = append(m.ps, m.logBeta)
 	m.nodes, m.weights = attention.Rule(cfg.QuadNodes)
 	m.run = attention.NewRunner(Name, k, m.ps, cfg.Threads, m.forward)
+	m.run.ChunkTokens = cfg.ChunkTokens
 	return m
 }
 
@@ -660,8 +671,8 @@ func Load(dir string) (*Model, error) {
 
 // ConfigFromHyper maps the registry's shared hyperparameters onto a Config:
 // hidden_size, time_emb_size, num_layers, num_heads and quad_nodes
-// directly, and model_specs keys time_scale and threads; dropout_rate sets
-// Dropout.
+// directly, and model_specs keys time_scale, threads and chunk_tokens
+// (default DefaultConfig's); dropout_rate sets Dropout.
 func ConfigFromHyper(h model.Hyper) (Config, error) {
 	c := Config{HiddenSize: h.Hidden, TimeEmbSize: h.TimeEmb, NumLayers: h.Layers, NumHeads: h.Heads, QuadNodes: h.QuadNodes, Dropout: h.Dropout}
 	var err error
@@ -670,6 +681,12 @@ func ConfigFromHyper(h model.Hyper) (Config, error) {
 	}
 	if c.Threads, _, err = attention.SpecInt(h.Specs, "threads"); err != nil {
 		return c, fmt.Errorf("attnhp: %w", err)
+	}
+	var ok bool
+	if c.ChunkTokens, ok, err = attention.SpecInt(h.Specs, "chunk_tokens"); err != nil {
+		return c, fmt.Errorf("attnhp: %w", err)
+	} else if !ok {
+		c.ChunkTokens = DefaultConfig().ChunkTokens
 	}
 	return c.withDefaults()
 }

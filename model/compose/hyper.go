@@ -28,6 +28,7 @@ const (
 	SpecMeanLog         = "mean_log_inter_time" // log-gap mean (as EasyTPP's model_config)
 	SpecStdLog          = "std_log_inter_time"  // log-gap standard deviation
 	SpecConvention      = "train_convention"    // full or easytpp
+	SpecChunkTokens     = "chunk_tokens"        // padded positions per forward/backward pass (Config.ChunkTokens)
 	SpecProperMarked    = "proper_marked_intensities"
 )
 
@@ -126,6 +127,10 @@ func ApplyHyper(cfg Config, h model.Hyper) (Config, error) {
 				return cfg, bad("full or easytpp")
 			}
 			cfg.TrainConvention = s
+		case SpecChunkTokens:
+			if cfg.ChunkTokens, err = specInt(v); err != nil {
+				return cfg, bad("an integer")
+			}
 		default:
 			return cfg, fmt.Errorf("model_specs.%s: unknown key (known: %s)", key, strings.Join(knownSpecs(), ", "))
 		}
@@ -141,7 +146,7 @@ func ApplyHyper(cfg Config, h model.Hyper) (Config, error) {
 
 func knownSpecs() []string {
 	return []string{SpecCell, SpecDecoder, SpecEmbedSize, SpecTimeFeatures, SpecMLPLayers, SpecMixture,
-		SpecMarkConditioned, SpecMinLogScale, SpecLearnBeta, SpecMeanLog, SpecStdLog, SpecConvention, SpecProperMarked}
+		SpecMarkConditioned, SpecMinLogScale, SpecLearnBeta, SpecMeanLog, SpecStdLog, SpecConvention, SpecProperMarked, SpecChunkTokens}
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -108,6 +108,14 @@ type Config struct {
 	// Threads is the number of goroutines a batch is split over (0:
 	// GOMAXPROCS). Results are deterministic for a fixed value.
 	Threads int `json:"threads,omitempty"`
+	// ChunkTokens bounds the padded positions (sequences × length) of one
+	// forward and backward pass within a worker's part of a batch: the part
+	// runs in column chunks of at most that many positions (at least one
+	// sequence each) whose gradients are summed, so that a pass's
+	// activations stay in the core's cache (0, the zero value: the whole
+	// part at once; the models set their own defaults). Results depend on
+	// it only through rounding.
+	ChunkTokens int `json:"chunk_tokens,omitempty"`
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -132,6 +140,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Threads < 0 {
 		return c, fmt.Errorf("field threads: %d, want >= 0", c.Threads)
+	}
+	if c.ChunkTokens < 0 {
+		return c, fmt.Errorf("field chunk_tokens: %d, want >= 0", c.ChunkTokens)
 	}
 	return c, nil
 }
@@ -198,6 +209,7 @@ func newShell(name string, cfg Config, k int) (*Model, error) {
 	m := &Model{name: name, cfg: cfg, k: k, conv: conv, stats: &st, enc: enc, dec: dec}
 	m.ps = append(append(m.ps, enc.Params()...), dec.Params()...)
 	m.run = runner.New(name, k, m.ps, cfg.Threads, m.Forward)
+	m.run.ChunkTokens = cfg.ChunkTokens
 	m.run.Train = conv
 	return m, nil
 }

@@ -58,11 +58,13 @@ import (
 const Name = "intensityfree"
 
 // DefaultConfig is a GRU encoder (hidden 32, one layer) and a 3-component
-// log-normal mixture with marks independent of the time.
+// log-normal mixture with marks independent of the time, trained in chunks
+// of 256 padded positions (compose.Config.ChunkTokens).
 func DefaultConfig() compose.Config {
 	return compose.Config{
-		Encoder: compose.EncoderConfig{Cell: compose.CellGRU, Hidden: 32, Layers: 1},
-		Decoder: compose.DecoderConfig{Kind: compose.KindLogNormMix, Components: 3},
+		Encoder:     compose.EncoderConfig{Cell: compose.CellGRU, Hidden: 32, Layers: 1},
+		Decoder:     compose.DecoderConfig{Kind: compose.KindLogNormMix, Components: 3},
+		ChunkTokens: 256,
 	}
 }
 

@@ -348,15 +348,18 @@ func TestConventionSetting(t *testing.T) {
 }
 
 func TestConfigFromHyper(t *testing.T) {
-	cfg, err := ConfigFromHyper(model.Hyper{Hidden: 7, Specs: map[string]any{"time_scale": 2, "time_feature": "both", "convention": "easytpp", "threads": 3.0, "other": true}})
+	cfg, err := ConfigFromHyper(model.Hyper{Hidden: 7, Specs: map[string]any{"time_scale": 2, "time_feature": "both", "convention": "easytpp", "threads": 3.0, "chunk_tokens": 64, "other": true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{HiddenSize: 7, TimeScale: 2, TimeFeature: FeatureBoth, Convention: "easytpp", Threads: 3}
+	want := Config{HiddenSize: 7, TimeScale: 2, TimeFeature: FeatureBoth, Convention: "easytpp", Threads: 3, ChunkTokens: 64}
 	if cfg != want {
 		t.Fatalf("%+v, want %+v", cfg, want)
 	}
-	for _, specs := range []map[string]any{{"time_scale": "x"}, {"threads": 1.5}, {"time_feature": 3}, {"time_scale": -1.0}} {
+	if cfg, err := ConfigFromHyper(model.Hyper{}); err != nil || cfg.ChunkTokens != DefaultConfig().ChunkTokens {
+		t.Fatalf("chunk_tokens without a spec: %+v, %v; want the default %d", cfg, err, DefaultConfig().ChunkTokens)
+	}
+	for _, specs := range []map[string]any{{"time_scale": "x"}, {"threads": 1.5}, {"chunk_tokens": 2.5}, {"chunk_tokens": -1}, {"time_feature": 3}, {"time_scale": -1.0}} {
 		if _, err := ConfigFromHyper(model.Hyper{Specs: specs}); err == nil {
 			t.Errorf("specs %v accepted", specs)
 		}

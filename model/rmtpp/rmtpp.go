@@ -71,12 +71,19 @@ type Config struct {
 	// Threads is the number of worker goroutines a batch is split over
 	// (0: GOMAXPROCS). Results are deterministic for a fixed value.
 	Threads int `json:"threads,omitempty"`
+	// ChunkTokens bounds the padded positions (sequences × length) of one
+	// forward and backward pass within a worker's part of a batch: the part
+	// runs in column chunks of at most that many positions (at least one
+	// sequence each) whose gradients are summed, so that a pass's
+	// activations stay in the core's cache (default 512; 0: the whole part
+	// at once). Results depend on it only through rounding.
+	ChunkTokens int `json:"chunk_tokens,omitempty"`
 }
 
 // DefaultConfig is hidden size 32 (EasyTPP's RMTPP_train), τ = 1, log1p
-// time feature, Full convention.
+// time feature, Full convention, chunks of 512 positions.
 func DefaultConfig() Config {
-	return Config{HiddenSize: 32, TimeScale: 1, TimeFeature: FeatureLog1p, Convention: "full"}
+	return Config{HiddenSize: 32, TimeScale: 1, TimeFeature: FeatureLog1p, Convention: "full", ChunkTokens: 512}
 }
 
 // withDefaults fills zero fields and validates.
@@ -110,6 +117,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Threads < 0 {
 		return c, fmt.Errorf("rmtpp: field threads: %d, want >= 0", c.Threads)
+	}
+	if c.ChunkTokens < 0 {
+		return c, fmt.Errorf("rmtpp: field chunk_tokens: %d, want >= 0", c.ChunkTokens)
 	}
 	return c, nil
 }
@@ -183,6 +193,7 @@ func newShell(cfg Config, k int) *Model {
 	m.bm = engine.NewParam("b_mark", k)
 	m.ps = []*params.Param{m.emb, m.wy, m.bh, m.wt, m.wh, m.h0, m.v, m.bv, m.w, m.wm, m.bm}
 	m.run = runner.New(Name, k, m.ps, cfg.Threads, m.forward)
+	m.run.ChunkTokens = cfg.ChunkTokens
 	m.run.Train = conv
 	return m
 }

@@ -31,10 +31,11 @@ func init() {
 
 // ConfigFromHyper maps the shared hyperparameters onto Config: Hidden →
 // hidden_size, and the model_specs keys "time_scale" (number),
-// "time_feature" and "convention" (strings) and "threads" (integer). Other
-// keys are ignored.
+// "time_feature" and "convention" (strings), "threads" and "chunk_tokens"
+// (integers; chunk_tokens defaults to DefaultConfig's). Other keys are
+// ignored.
 func ConfigFromHyper(h model.Hyper) (Config, error) {
-	cfg := Config{HiddenSize: h.Hidden}
+	cfg := Config{HiddenSize: h.Hidden, ChunkTokens: DefaultConfig().ChunkTokens}
 	for key, v := range h.Specs {
 		switch key {
 		case "time_scale":
@@ -53,12 +54,16 @@ func ConfigFromHyper(h model.Hyper) (Config, error) {
 			} else {
 				cfg.TimeFeature = str
 			}
-		case "threads":
+		case "threads", "chunk_tokens":
 			x, ok := specFloat(v)
 			if !ok || x != math.Trunc(x) {
-				return cfg, fmt.Errorf("rmtpp: model_specs.threads: %v, want an integer", v)
+				return cfg, fmt.Errorf("rmtpp: model_specs.%s: %v, want an integer", key, v)
 			}
-			cfg.Threads = int(x)
+			if key == "threads" {
+				cfg.Threads = int(x)
+			} else {
+				cfg.ChunkTokens = int(x)
+			}
 		}
 	}
 	return cfg.withDefaults()

@@ -90,13 +90,20 @@ type Config struct {
 	// Threads is the number of worker goroutines a batch is split over
 	// (0: GOMAXPROCS). Results are deterministic for a fixed value.
 	Threads int `json:"threads,omitempty"`
+	// ChunkTokens bounds the padded positions (sequences × length) of one
+	// forward and backward pass within a worker's part of a batch: the part
+	// runs in column chunks of at most that many positions (at least one
+	// sequence each) whose gradients are summed, so that a pass's
+	// activations stay in the core's cache (default 256; 0: the whole part
+	// at once). Results depend on it only through rounding.
+	ChunkTokens int `json:"chunk_tokens,omitempty"`
 }
 
 // DefaultConfig is hidden 32, 2 layers, 2 heads (EasyTPP's SAHP_train
 // sizes), feed-forward 64, residual connections and layer norm, 8
-// quadrature nodes, τ = 1.
+// quadrature nodes, τ = 1, chunks of 256 padded positions.
 func DefaultConfig() Config {
-	return Config{HiddenSize: 32, NumLayers: 2, NumHeads: 2, QuadNodes: 8, TimeScale: 1}
+	return Config{HiddenSize: 32, NumLayers: 2, NumHeads: 2, QuadNodes: 8, TimeScale: 1, ChunkTokens: 256}
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -134,6 +141,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("sahp: field time_scale: %v, want a finite value > 0", c.TimeScale)
 	case c.Threads < 0:
 		return c, fmt.Errorf("sahp: field threads: %d, want >= 0", c.Threads)
+	case c.ChunkTokens < 0:
+		return c, fmt.Errorf("sahp: field chunk_tokens: %d, want >= 0", c.ChunkTokens)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return c, fmt.Errorf("sahp: field dropout_rate: %v, want in [0, 1)", c.Dropout)
 	}
@@ -210,6 +219,7 @@ func newShell(cfg Config, k int) *Model {
 	m.ps = append(m.ps, m.logBeta)
 	m.nodes, m.weights = attention.Rule(cfg.QuadNodes)
 	m.run = attention.NewRunner(Name, k, m.ps, cfg.Threads, m.forward)
+	m.run.ChunkTokens = cfg.ChunkTokens
 	return m
 }
 
@@ -520,9 +530,9 @@ func Load(dir string) (*Model, error) {
 
 // ConfigFromHyper maps the registry's shared hyperparameters onto a Config:
 // hidden_size, num_layers, num_heads and quad_nodes directly, and
-// model_specs keys time_scale, ffn_size, no_residual and threads.
-// time_emb_size is not used (the positional encoding has the model width);
-// dropout_rate sets Dropout.
+// model_specs keys time_scale, ffn_size, no_residual, threads and
+// chunk_tokens (default DefaultConfig's). time_emb_size is not used (the
+// positional encoding has the model width); dropout_rate sets Dropout.
 func ConfigFromHyper(h model.Hyper) (Config, error) {
 	c := Config{HiddenSize: h.Hidden, NumLayers: h.Layers, NumHeads: h.Heads, Dropout: h.Dropout, QuadNodes: h.QuadNodes}
 	var err error
@@ -537,6 +547,12 @@ func ConfigFromHyper(h model.Hyper) (Config, error) {
 	}
 	if c.Threads, _, err = attention.SpecInt(h.Specs, "threads"); err != nil {
 		return c, fmt.Errorf("sahp: %w", err)
+	}
+	var ok bool
+	if c.ChunkTokens, ok, err = attention.SpecInt(h.Specs, "chunk_tokens"); err != nil {
+		return c, fmt.Errorf("sahp: %w", err)
+	} else if !ok {
+		c.ChunkTokens = DefaultConfig().ChunkTokens
 	}
 	return c.withDefaults()
 }

@@ -82,12 +82,19 @@ type Config struct {
 	// Threads is the number of worker goroutines a batch is split over
 	// (0: GOMAXPROCS). Results are deterministic for a fixed value.
 	Threads int `json:"threads,omitempty"`
+	// ChunkTokens bounds the padded positions (sequences × length) of one
+	// forward and backward pass within a worker's part of a batch: the part
+	// runs in column chunks of at most that many positions (at least one
+	// sequence each) whose gradients are summed, so that a pass's
+	// activations stay in the core's cache (default 128; 0: the whole part
+	// at once). Results depend on it only through rounding.
+	ChunkTokens int `json:"chunk_tokens,omitempty"`
 }
 
 // DefaultConfig is hidden 32, 2 layers, 2 heads, feed-forward 64, τ = 1
-// (EasyTPP's THP_train sizes).
+// (EasyTPP's THP_train sizes), chunks of 128 padded positions.
 func DefaultConfig() Config {
-	return Config{HiddenSize: 32, NumLayers: 2, NumHeads: 2, TimeScale: 1}
+	return Config{HiddenSize: 32, NumLayers: 2, NumHeads: 2, TimeScale: 1, ChunkTokens: 128}
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -120,6 +127,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("thp: field time_scale: %v, want a finite value > 0", c.TimeScale)
 	case c.Threads < 0:
 		return c, fmt.Errorf("thp: field threads: %d, want >= 0", c.Threads)
+	case c.ChunkTokens < 0:
+		return c, fmt.Errorf("thp: field chunk_tokens: %d, want >= 0", c.ChunkTokens)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return c, fmt.Errorf("thp: field dropout_rate: %v, want in [0, 1)", c.Dropout)
 	}
@@ -188,6 +197,7 @@ func newShell(cfg Config, k int) *Model {
 	m.ps = append(m.ps, m.head.Params()...)
 	m.ps = append(m.ps, m.alpha, m.logBeta)
 	m.run = attention.NewRunner(Name, k, m.ps, cfg.Threads, m.forward)
+	m.run.ChunkTokens = cfg.ChunkTokens
 	return m
 }
 
@@ -408,9 +418,10 @@ func Load(dir string) (*Model, error) {
 
 // ConfigFromHyper maps the registry's shared hyperparameters onto a Config:
 // hidden_size, num_layers and num_heads directly, and model_specs keys
-// time_scale, ffn_size and threads. time_emb_size is not used (THP adds a
-// temporal encoding of the model width) and neither is quad_nodes (the
-// compensator is exact); dropout_rate sets Dropout.
+// time_scale, ffn_size, threads and chunk_tokens (default DefaultConfig's).
+// time_emb_size is not used (THP adds a temporal encoding of the model
+// width) and neither is quad_nodes (the compensator is exact);
+// dropout_rate sets Dropout.
 func ConfigFromHyper(h model.Hyper) (Config, error) {
 	c := Config{HiddenSize: h.Hidden, NumLayers: h.Layers, NumHeads: h.Heads, Dropout: h.Dropout}
 	var err error
@@ -422,6 +433,12 @@ func ConfigFromHyper(h model.Hyper) (Config, error) {
 	}
 	if c.Threads, _, err = attention.SpecInt(h.Specs, "threads"); err != nil {
 		return c, fmt.Errorf("thp: %w", err)
+	}
+	var ok bool
+	if c.ChunkTokens, ok, err = attention.SpecInt(h.Specs, "chunk_tokens"); err != nil {
+		return c, fmt.Errorf("thp: %w", err)
+	} else if !ok {
+		c.ChunkTokens = DefaultConfig().ChunkTokens
 	}
 	return c.withDefaults()
 }
