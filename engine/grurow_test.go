@@ -6,20 +6,27 @@ import (
 	"testing"
 )
 
-// TestGRUBackRow checks the GRU backward row loop (gruBackRow) against the
-// formulas written out here, bit for bit, on both paths, with and without
-// the input and hidden-state gradients, for sizes the kernel takes
-// (multiples of 4) and sizes it leaves to the Go loop.
-func TestGRUBackRow(t *testing.T) {
-	rng := rand.New(rand.NewPCG(8, 9))
-	vec := func(n int, lo, hi float64) []float64 {
+// uniformVecs returns a function drawing vectors of n values uniform in
+// [lo, hi) from rng.
+func uniformVecs(rng *rand.Rand) func(n int, lo, hi float64) []float64 {
+	return func(n int, lo, hi float64) []float64 {
 		v := make([]float64, n)
 		for i := range v {
 			v[i] = lo + (hi-lo)*rng.Float64()
 		}
 		return v
 	}
-	cp := func(v []float64) []float64 { return append([]float64(nil), v...) }
+}
+
+// cloneVec returns a copy of v.
+func cloneVec(v []float64) []float64 { return append([]float64(nil), v...) }
+
+// TestGRUBackRow checks the GRU backward row loop (gruBackRow) against the
+// formulas written out here, bit for bit, on both paths, with and without
+// the input and hidden-state gradients, for sizes the kernel takes
+// (multiples of 4) and sizes it leaves to the Go loop.
+func TestGRUBackRow(t *testing.T) {
+	vec := uniformVecs(rand.New(rand.NewPCG(8, 9)))
 	saved := gruAsm
 	defer func() { gruAsm = saved }()
 	for _, asm := range []bool{false, true} {
@@ -36,10 +43,10 @@ func TestGRUBackRow(t *testing.T) {
 				gx0, gh0 := vec(3*H, -1, 1), vec(H, -1, 1)
 				var gx, gh []float64
 				if opt&1 != 0 {
-					gx = cp(gx0)
+					gx = cloneVec(gx0)
 				}
 				if opt&2 != 0 {
-					gh = cp(gh0)
+					gh = cloneVec(gh0)
 				}
 				gruBackRow(g, act, p, h, gp, gx, gh)
 				for j := 0; j < H; j++ {
@@ -90,15 +97,7 @@ func TestGRUBackRow(t *testing.T) {
 // gx and gh, for sizes the AVX-512 kernel takes (H a multiple of 8) and
 // sizes it leaves to the row loop.
 func TestGRUBackRows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(10, 11))
-	vec := func(n int, lo, hi float64) []float64 {
-		v := make([]float64, n)
-		for i := range v {
-			v[i] = lo + (hi-lo)*rng.Float64()
-		}
-		return v
-	}
-	cp := func(v []float64) []float64 { return append([]float64(nil), v...) }
+	vec := uniformVecs(rand.New(rand.NewPCG(10, 11)))
 	savedAsm, saved512 := gruAsm, gru512
 	defer func() { gruAsm, gru512 = savedAsm, saved512 }()
 	for _, path := range [][2]bool{{false, false}, {true, false}, {true, true}} {
@@ -117,10 +116,10 @@ func TestGRUBackRows(t *testing.T) {
 					gx0, gh0 := vec(3*B*H, -1, 1), vec(B*H, -1, 1)
 					var gx, gh, wx, wh []float64
 					if opt&1 != 0 {
-						gx, wx = cp(gx0), cp(gx0)
+						gx, wx = cloneVec(gx0), cloneVec(gx0)
 					}
 					if opt&2 != 0 {
-						gh, wh = cp(gh0), cp(gh0)
+						gh, wh = cloneVec(gh0), cloneVec(gh0)
 					}
 					gp, wp := vec(3*B*H, -5, 5), make([]float64, 3*B*H)
 					gruAsm, gru512 = false, false

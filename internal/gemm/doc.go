@@ -20,8 +20,8 @@
 // gonum's pure-Go BLAS computes Dgemm with SSE2 axpy loops (no AVX2 or FMA
 // kernels), and a cgo binding to OpenBLAS or MKL would break `go install`
 // on machines without that library and a C toolchain. The package
-// therefore has its own Goto/BLIS-style blocking and an AVX2+FMA assembly
-// micro-kernel, selected at run time with golang.org/x/sys/cpu.
+// therefore has its own Goto/BLIS-style blocking and AVX-512 and AVX2+FMA
+// assembly micro-kernels, selected at run time with golang.org/x/sys/cpu.
 //
 // # Algorithm
 //
@@ -57,25 +57,32 @@
 //
 // # Performance
 //
-// GFLOP/s (2·m·k·n per call), serial (-cpu 1), AMD EPYC with AVX-512
-// (Zen 4 class, 2 shared cores), go test -bench 'Dgemm$|Gonum' -cpu 1
-// -count 3, best of three; the machine was shared, so the numbers are
-// noisy by ±15%. gonum is gonum.Implementation{}.Dgemm at GOMAXPROCS=1,
-// i.e. what the engine's serial wrapper runs.
+// GFLOP/s (2·m·k·n per call), serial (-cpu 1), on this project's 2-core
+// AMD EPYC (Zen 5, AVX-512), go test -bench 'Dgemm$|DgemmAVX2$' -cpu 1
+// -count 2, best of two; the AVX2 column is the same product with the
+// AVX-512 kernels switched off. gonum (gonum.Implementation{}.Dgemm at
+// GOMAXPROCS=1) and the portable Go path were measured earlier on the
+// same machine (BenchmarkGonum, BenchmarkDgemmGo).
 //
-//	variant  m     k     n     gemm (AVX2)  gonum  gemm (Go path)
-//	NN       9472  32    32    50.6         6.5    3.8
-//	NN       9472  32    96    51.0         7.6    3.8
-//	NN       9472  64    64    51.5         8.5    3.9
-//	NN       9472  64    256   49.3         5.3    3.8
-//	NN       2048  128   128   51.9         7.4    3.6
-//	TN       32    9472  32    33.5         7.0    3.4
-//	TN       64    9472  64    40.4         8.6    3.7
-//	NT       9472  32    32    50.8         7.7    3.8
-//	NT       9472  64    64    49.5         9.3    4.0
-//	NT       9472  256   64    48.8         5.5    4.0
+//	variant  m     k     n     AVX-512  AVX2   gonum  Go path
+//	NN       9472  32    32    75.4     49.4   6.5    3.8
+//	NN       9472  32    96    74.3     50.4   7.6    3.8
+//	NN       9472  64    64    77.6     49.7   8.5    3.9
+//	NN       9472  64    256   76.0     48.8   5.3    3.8
+//	NN       2048  128   128   85.2     51.3   7.4    3.6
+//	TN       32    9472  32    59.9     40.3   7.0    3.4
+//	TN       64    9472  64    75.6     38.3   8.6    3.7
+//	NT       9472  32    32    75.5     40.5   7.7    3.8
+//	NT       9472  64    64    77.6     43.3   9.3    4.0
+//	NT       9472  256   64    79.6     42.4   5.5    4.0
+//	NN       37    37    16    65.2     31.9
+//	TN       37    37    16    57.7     29.1
 //
-// The TN shapes (weight gradients, long inner dimension, m and n of 32 or
-// 64) are slower: 32 rows are five full 6-row panels plus a padded one,
-// and B is repacked for each inner block.
+// The TN shapes with 32 rows (weight gradients, long inner dimension) are
+// slower: 32 rows are two 12-row tiles, a 6-row one and a padded one, and
+// B is repacked for each inner block. In training, where a product's
+// operands were written by earlier operations and a whole batch's
+// activations do not fit the caches, the same kernels ran at 20–40
+// GFLOP/s until the models ran their batches in cache-sized chunks
+// (model/internal/runner).
 package gemm

@@ -261,7 +261,8 @@ func gemmGo(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float6
 // for NoTrans, columns for Trans), so only a last partial panel of A is
 // packed (zero padded). For each panel of A, the loop over the panels of
 // B is innermost, so that the panel of A stays in L1 and packed B in L2.
-// Partial tiles of C go through a scratch tile.
+// Partial tiles of C go through a scratch tile with the AVX2 kernel and
+// through column masks and a row count with the AVX-512 kernels.
 func gemmAsm(s *scratch, aT, bT bool, m, n, k, kcb int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, mg opts) {
 	if !bT && m <= inPlaceMaxM && ldb <= inPlaceMaxLdb {
 		// B row-major and few row panels of A to reuse a packed copy:

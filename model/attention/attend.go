@@ -318,13 +318,7 @@ func gemm(tA, tB bool, m, n, kk int, alpha float64, a []float64, lda int, b []fl
 		}
 		return
 	}
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if tA {
-		ta = blas.Trans
-	}
-	if tB {
-		tb = blas.Trans
-	}
+	ta, tb := blasTrans(tA), blasTrans(tB)
 	impl := blas64.Implementation()
 	for i0 := 0; i0 < m; i0 += gemmTile {
 		mi := min(gemmTile, m-i0)
@@ -347,6 +341,14 @@ func gemm(tA, tB bool, m, n, kk int, alpha float64, a []float64, lda int, b []fl
 	}
 }
 
+// blasTrans is blas.Trans for true, blas.NoTrans for false.
+func blasTrans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
 // gemmBand is gemm for a product of which only a band matters
 // (igemm.DgemmBand); with a Full band it is gemm.
 func gemmBand(tA, tB bool, m, n, kk int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, band igemm.Band) {
@@ -357,13 +359,7 @@ func gemmBand(tA, tB bool, m, n, kk int, alpha float64, a []float64, lda int, b 
 	if m == 0 || n == 0 {
 		return
 	}
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if tA {
-		ta = blas.Trans
-	}
-	if tB {
-		tb = blas.Trans
-	}
+	ta, tb := blasTrans(tA), blasTrans(tB)
 	igemm.DgemmBand(ta, tb, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc, band)
 }
 
