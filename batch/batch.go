@@ -245,11 +245,28 @@ func (b *Batch) Part(i, n int) *Batch {
 	if n == 1 {
 		return b
 	}
-	size, rem := b.B/n, b.B%n
-	lo := i*size + min(i, rem)
-	hi := lo + size
+	lo, hi := PartRange(b.B, i, n)
+	return b.columns(lo, hi)
+}
+
+// PartRange is the range [lo, hi) of the columns of part i of B columns
+// cut into n parts as Split cuts them (sizes differ by at most one, larger
+// ones first); 0 ≤ i < n ≤ B.
+func PartRange(B, i, n int) (lo, hi int) {
+	size, rem := B/n, B%n
+	lo = i*size + min(i, rem)
+	hi = lo + size
 	if i < rem {
 		hi++
+	}
+	return lo, hi
+}
+
+// Columns is a new batch of columns [lo, hi) of b, re-padded to its own
+// longest sequence (as Part makes them).
+func (b *Batch) Columns(lo, hi int) *Batch {
+	if lo < 0 || hi > b.B || lo >= hi {
+		panic(fmt.Sprintf("batch: columns [%d, %d) of %d", lo, hi, b.B))
 	}
 	return b.columns(lo, hi)
 }

@@ -33,12 +33,8 @@ func (t *Tape) EmbedProject(table *Tensor, idx []int, feats, wf, bias *Tensor) *
 	K, N := table.Rows(), table.Cols()
 	M, F := len(idx), feats.Cols()
 	if table.nd != 2 || wf.nd != 2 || wf.dims[0] != F || wf.dims[1] != N || feats.Rows() != M || (bias != nil && len(bias.Data) != N) {
-		bs := []int(nil)
-		if bias != nil {
-			bs = bias.Shape()
-		}
 		panic(fmt.Sprintf("engine: EmbedProject with table %v, %d indices, feats %v, wf %v, bias %v (want table [K, N], feats [len(idx), F], wf [F, N], bias [N])",
-			table.Shape(), M, feats.Shape(), wf.Shape(), bs))
+			table.Shape(), M, feats.Shape(), wf.Shape(), shapeOrNil(bias)))
 	}
 	out := t.newTensor(sh2(M, N), false)
 	// base: row k = table[k] + bias, row K = bias (padding)

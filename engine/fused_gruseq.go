@@ -38,11 +38,7 @@ func (t *Tape) GRUSeq(xp, h0, wh, bh *Tensor) *Tensor {
 		L = xp.Rows() / B
 	}
 	if wh.nd != 2 || wh.dims[0] != H || wh.dims[1] != 3*H || xp.Cols() != 3*H || xp.Rows() != L*B || (bh != nil && len(bh.Data) != 3*H) {
-		bs := []int(nil)
-		if bh != nil {
-			bs = bh.Shape()
-		}
-		panic(fmt.Sprintf("engine: GRUSeq with xp %v, h0 %v, Wh %v, bh %v (want xp [L·B, 3H], h0 [B, H], Wh [H, 3H], bh [3H])", xp.Shape(), h0.Shape(), wh.Shape(), bs))
+		panic(fmt.Sprintf("engine: GRUSeq with xp %v, h0 %v, Wh %v, bh %v (want xp [L·B, 3H], h0 [B, H], Wh [H, 3H], bh [3H])", xp.Shape(), h0.Shape(), wh.Shape(), shapeOrNil(bh)))
 	}
 	out := t.newTensor(sh2((L+1)*B, H), false)
 	copy(out.Data[:B*H], h0.Data)

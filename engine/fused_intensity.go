@@ -178,6 +178,8 @@ func scaleCols(z, beta []float64) {
 	}
 }
 
+// shapeOrNil is x's shape, nil for a nil tensor (optional operands in
+// panic messages).
 func shapeOrNil(x *Tensor) []int {
 	if x == nil {
 		return nil

@@ -221,11 +221,7 @@ func (t *Tape) Linear(x, w, bias *Tensor) *Tensor {
 // tensor holding x·W + bias.
 func (t *Tape) affine(op string, x, w, bias *Tensor) *Tensor {
 	if w.nd != 2 || x.Cols() != w.dims[0] || (bias != nil && len(bias.Data) != w.dims[1]) {
-		bs := []int(nil)
-		if bias != nil {
-			bs = bias.Shape()
-		}
-		panic(fmt.Sprintf("engine: %s of %v with W %v and bias %v", op, x.Shape(), w.Shape(), bs))
+		panic(fmt.Sprintf("engine: %s of %v with W %v and bias %v", op, x.Shape(), w.Shape(), shapeOrNil(bias)))
 	}
 	M, K, N := x.Rows(), w.dims[0], w.dims[1]
 	out := t.newTensor(shOf(x).withLast(N), false)

@@ -94,8 +94,8 @@ type Config struct {
 	// forward and backward pass within a worker's part of a batch: the part
 	// runs in column chunks of at most that many positions (at least one
 	// sequence each) whose gradients are summed, so that a pass's
-	// activations stay in the core's cache (default 64; 0: the whole part
-	// at once). Results depend on it only through rounding.
+	// activations stay in the core's cache (default 64, also for 0).
+	// Results depend on it only through rounding.
 	ChunkTokens int `json:"chunk_tokens,omitempty"`
 }
 
@@ -126,6 +126,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.TimeScale == 0 {
 		c.TimeScale = d.TimeScale
 	}
+	if c.ChunkTokens == 0 {
+		c.ChunkTokens = d.ChunkTokens
+	}
 	switch {
 	case c.HiddenSize < 1:
 		return c, fmt.Errorf("attnhp: field hidden_size: %d, want >= 1", c.HiddenSize)
@@ -142,7 +145,7 @@ func (c Config) withDefaults() (Config, error) {
 	case c.Threads < 0:
 		return c, fmt.Errorf("attnhp: field threads: %d, want >= 0", c.Threads)
 	case c.ChunkTokens < 0:
-		return c, fmt.Errorf("attnhp: field chunk_tokens: %d, want >= 0", c.ChunkTokens)
+		return c, fmt.Errorf("attnhp: field chunk_tokens: %d, want >= 1", c.ChunkTokens)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return c, fmt.Errorf("attnhp: field dropout_rate: %v, want in [0, 1)", c.Dropout)
 	}
@@ -671,8 +674,8 @@ func Load(dir string) (*Model, error) {
 
 // ConfigFromHyper maps the registry's shared hyperparameters onto a Config:
 // hidden_size, time_emb_size, num_layers, num_heads and quad_nodes
-// directly, and model_specs keys time_scale, threads and chunk_tokens
-// (default DefaultConfig's); dropout_rate sets Dropout.
+// directly, and model_specs keys time_scale, threads and chunk_tokens;
+// dropout_rate sets Dropout.
 func ConfigFromHyper(h model.Hyper) (Config, error) {
 	c := Config{HiddenSize: h.Hidden, TimeEmbSize: h.TimeEmb, NumLayers: h.Layers, NumHeads: h.Heads, QuadNodes: h.QuadNodes, Dropout: h.Dropout}
 	var err error
@@ -682,11 +685,8 @@ func ConfigFromHyper(h model.Hyper) (Config, error) {
 	if c.Threads, _, err = attention.SpecInt(h.Specs, "threads"); err != nil {
 		return c, fmt.Errorf("attnhp: %w", err)
 	}
-	var ok bool
-	if c.ChunkTokens, ok, err = attention.SpecInt(h.Specs, "chunk_tokens"); err != nil {
+	if c.ChunkTokens, _, err = attention.SpecInt(h.Specs, "chunk_tokens"); err != nil {
 		return c, fmt.Errorf("attnhp: %w", err)
-	} else if !ok {
-		c.ChunkTokens = DefaultConfig().ChunkTokens
 	}
 	return c.withDefaults()
 }

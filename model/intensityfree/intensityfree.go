@@ -69,14 +69,18 @@ func DefaultConfig() compose.Config {
 }
 
 // New builds an IntensityFree model for numTypes event types from cfg
-// (decoder kind lognormmix; an empty kind is set to it), with parameters
-// drawn from seed. Call FitData with the training set before training.
+// (decoder kind lognormmix; an empty kind is set to it; chunk_tokens 0 is
+// set to DefaultConfig's), with parameters drawn from seed. Call FitData
+// with the training set before training.
 func New(cfg compose.Config, numTypes int, seed uint64) (*compose.Model, error) {
 	if cfg.Decoder.Kind == "" {
 		cfg.Decoder.Kind = compose.KindLogNormMix
 	}
 	if cfg.Decoder.Kind != compose.KindLogNormMix {
 		return nil, fmt.Errorf("%s: decoder kind %q, want %s", Name, cfg.Decoder.Kind, compose.KindLogNormMix)
+	}
+	if cfg.ChunkTokens == 0 {
+		cfg.ChunkTokens = DefaultConfig().ChunkTokens
 	}
 	return compose.New(Name, cfg, numTypes, seed)
 }

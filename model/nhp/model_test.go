@@ -348,6 +348,6 @@ func TestChunking(t *testing.T) {
 	reftest.CheckChunking(t, func(chunk int) (reftest.BatchModel, func(*batch.Batch) []*batch.Batch) {
 		m := newTest(t, Config{HiddenSize: 4, ChunkTokens: chunk, Threads: 2}, 3)
 		randomise(m, 18, 0.5)
-		return m, m.run.Chunks
+		return m, func(b *batch.Batch) []*batch.Batch { return m.run.Chunks(b, 0, 1) }
 	})
 }

@@ -75,8 +75,8 @@ type Config struct {
 	// forward and backward pass within a worker's part of a batch: the part
 	// runs in column chunks of at most that many positions (at least one
 	// sequence each) whose gradients are summed, so that a pass's
-	// activations stay in the core's cache (default 512; 0: the whole part
-	// at once). Results depend on it only through rounding.
+	// activations stay in the core's cache (default 512, also for 0).
+	// Results depend on it only through rounding.
 	ChunkTokens int `json:"chunk_tokens,omitempty"`
 }
 
@@ -94,6 +94,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.TimeScale == 0 {
 		c.TimeScale = d.TimeScale
+	}
+	if c.ChunkTokens == 0 {
+		c.ChunkTokens = d.ChunkTokens
 	}
 	if c.TimeFeature == "" {
 		c.TimeFeature = d.TimeFeature
@@ -119,7 +122,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("rmtpp: field threads: %d, want >= 0", c.Threads)
 	}
 	if c.ChunkTokens < 0 {
-		return c, fmt.Errorf("rmtpp: field chunk_tokens: %d, want >= 0", c.ChunkTokens)
+		return c, fmt.Errorf("rmtpp: field chunk_tokens: %d, want >= 1", c.ChunkTokens)
 	}
 	return c, nil
 }

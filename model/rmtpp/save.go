@@ -32,10 +32,9 @@ func init() {
 // ConfigFromHyper maps the shared hyperparameters onto Config: Hidden →
 // hidden_size, and the model_specs keys "time_scale" (number),
 // "time_feature" and "convention" (strings), "threads" and "chunk_tokens"
-// (integers; chunk_tokens defaults to DefaultConfig's). Other keys are
-// ignored.
+// (integers). Other keys are ignored.
 func ConfigFromHyper(h model.Hyper) (Config, error) {
-	cfg := Config{HiddenSize: h.Hidden, ChunkTokens: DefaultConfig().ChunkTokens}
+	cfg := Config{HiddenSize: h.Hidden}
 	for key, v := range h.Specs {
 		switch key {
 		case "time_scale":

@@ -94,8 +94,8 @@ type Config struct {
 	// forward and backward pass within a worker's part of a batch: the part
 	// runs in column chunks of at most that many positions (at least one
 	// sequence each) whose gradients are summed, so that a pass's
-	// activations stay in the core's cache (default 256; 0: the whole part
-	// at once). Results depend on it only through rounding.
+	// activations stay in the core's cache (default 256, also for 0).
+	// Results depend on it only through rounding.
 	ChunkTokens int `json:"chunk_tokens,omitempty"`
 }
 
@@ -126,6 +126,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.TimeScale == 0 {
 		c.TimeScale = d.TimeScale
 	}
+	if c.ChunkTokens == 0 {
+		c.ChunkTokens = d.ChunkTokens
+	}
 	switch {
 	case c.HiddenSize < 2 || c.HiddenSize%2 != 0:
 		return c, fmt.Errorf("sahp: field hidden_size: %d, want an even number >= 2", c.HiddenSize)
@@ -142,7 +145,7 @@ func (c Config) withDefaults() (Config, error) {
 	case c.Threads < 0:
 		return c, fmt.Errorf("sahp: field threads: %d, want >= 0", c.Threads)
 	case c.ChunkTokens < 0:
-		return c, fmt.Errorf("sahp: field chunk_tokens: %d, want >= 0", c.ChunkTokens)
+		return c, fmt.Errorf("sahp: field chunk_tokens: %d, want >= 1", c.ChunkTokens)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return c, fmt.Errorf("sahp: field dropout_rate: %v, want in [0, 1)", c.Dropout)
 	}
@@ -531,8 +534,8 @@ func Load(dir string) (*Model, error) {
 // ConfigFromHyper maps the registry's shared hyperparameters onto a Config:
 // hidden_size, num_layers, num_heads and quad_nodes directly, and
 // model_specs keys time_scale, ffn_size, no_residual, threads and
-// chunk_tokens (default DefaultConfig's). time_emb_size is not used (the
-// positional encoding has the model width); dropout_rate sets Dropout.
+// chunk_tokens. time_emb_size is not used (the positional encoding has
+// the model width); dropout_rate sets Dropout.
 func ConfigFromHyper(h model.Hyper) (Config, error) {
 	c := Config{HiddenSize: h.Hidden, NumLayers: h.Layers, NumHeads: h.Heads, Dropout: h.Dropout, QuadNodes: h.QuadNodes}
 	var err error
@@ -548,11 +551,8 @@ func ConfigFromHyper(h model.Hyper) (Config, error) {
 	if c.Threads, _, err = attention.SpecInt(h.Specs, "threads"); err != nil {
 		return c, fmt.Errorf("sahp: %w", err)
 	}
-	var ok bool
-	if c.ChunkTokens, ok, err = attention.SpecInt(h.Specs, "chunk_tokens"); err != nil {
+	if c.ChunkTokens, _, err = attention.SpecInt(h.Specs, "chunk_tokens"); err != nil {
 		return c, fmt.Errorf("sahp: %w", err)
-	} else if !ok {
-		c.ChunkTokens = DefaultConfig().ChunkTokens
 	}
 	return c.withDefaults()
 }

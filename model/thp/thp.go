@@ -86,8 +86,8 @@ type Config struct {
 	// forward and backward pass within a worker's part of a batch: the part
 	// runs in column chunks of at most that many positions (at least one
 	// sequence each) whose gradients are summed, so that a pass's
-	// activations stay in the core's cache (default 128; 0: the whole part
-	// at once). Results depend on it only through rounding.
+	// activations stay in the core's cache (default 128, also for 0).
+	// Results depend on it only through rounding.
 	ChunkTokens int `json:"chunk_tokens,omitempty"`
 }
 
@@ -114,6 +114,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.TimeScale == 0 {
 		c.TimeScale = d.TimeScale
 	}
+	if c.ChunkTokens == 0 {
+		c.ChunkTokens = d.ChunkTokens
+	}
 	switch {
 	case c.HiddenSize < 1:
 		return c, fmt.Errorf("thp: field hidden_size: %d, want >= 1", c.HiddenSize)
@@ -128,7 +131,7 @@ func (c Config) withDefaults() (Config, error) {
 	case c.Threads < 0:
 		return c, fmt.Errorf("thp: field threads: %d, want >= 0", c.Threads)
 	case c.ChunkTokens < 0:
-		return c, fmt.Errorf("thp: field chunk_tokens: %d, want >= 0", c.ChunkTokens)
+		return c, fmt.Errorf("thp: field chunk_tokens: %d, want >= 1", c.ChunkTokens)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return c, fmt.Errorf("thp: field dropout_rate: %v, want in [0, 1)", c.Dropout)
 	}
@@ -418,7 +421,7 @@ func Load(dir string) (*Model, error) {
 
 // ConfigFromHyper maps the registry's shared hyperparameters onto a Config:
 // hidden_size, num_layers and num_heads directly, and model_specs keys
-// time_scale, ffn_size, threads and chunk_tokens (default DefaultConfig's).
+// time_scale, ffn_size, threads and chunk_tokens.
 // time_emb_size is not used (THP adds a temporal encoding of the model
 // width) and neither is quad_nodes (the compensator is exact);
 // dropout_rate sets Dropout.
@@ -434,11 +437,8 @@ func ConfigFromHyper(h model.Hyper) (Config, error) {
 	if c.Threads, _, err = attention.SpecInt(h.Specs, "threads"); err != nil {
 		return c, fmt.Errorf("thp: %w", err)
 	}
-	var ok bool
-	if c.ChunkTokens, ok, err = attention.SpecInt(h.Specs, "chunk_tokens"); err != nil {
+	if c.ChunkTokens, _, err = attention.SpecInt(h.Specs, "chunk_tokens"); err != nil {
 		return c, fmt.Errorf("thp: %w", err)
-	} else if !ok {
-		c.ChunkTokens = DefaultConfig().ChunkTokens
 	}
 	return c.withDefaults()
 }

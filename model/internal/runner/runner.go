@@ -14,11 +14,12 @@
 // stream from memory; over a few sequences it stays in the core's 1 MB L2
 // cache. Running the part in chunks of a few hundred padded positions
 // (Runner.ChunkTokens, a setting of each model: THP 128, SAHP 256, AttNHP
-// 64, RMTPP 512, IntensityFree 256, S2P2 128) made training 1.3–1.7× faster
-// on this project's 2-core benchmark machine (Taxi, batch 256; tpp bench
-// --speed); NHP, ODETPP and FullyNN did not gain and run whole parts. The
-// loss and gradients are those of one pass to rounding (model/all's
-// TestChunkTokens).
+// 64, RMTPP 512, IntensityFree 256, and NHP 512, ODETPP 512, S2P2 128,
+// which were chunked earlier to bound memory) made training 1.3–1.9×
+// faster on this project's 2-core benchmark machine (Taxi, batch 256; tpp
+// bench --speed); FullyNN did not gain and runs whole parts. The loss and
+// gradients are those of one pass to rounding (model/all's
+// TestChunkTokens, reftest.CheckChunking).
 package runner
 
 import (
@@ -79,15 +80,35 @@ func (r *Runner) check(b *batch.Batch) {
 	}
 }
 
-// Chunks splits b column-wise so that each part has at most ChunkTokens
-// padded positions (at least one column each); with ChunkTokens 0, or a
-// batch small enough, it is b alone.
-func (r *Runner) Chunks(b *batch.Batch) []*batch.Batch {
-	if r.ChunkTokens <= 0 || b.B*b.L <= r.ChunkTokens {
-		return []*batch.Batch{b}
+// Chunks returns worker i's share of batch b (part i of n, as
+// batch.Split cuts it) in column chunks of at most ChunkTokens padded
+// positions (at least one column each; as the part's own Split into that
+// many pieces would cut them), each cut from b directly; with ChunkTokens
+// 0, or a part small enough, the part alone (b itself when n is 1).
+func (r *Runner) Chunks(b *batch.Batch, i, n int) []*batch.Batch {
+	lo, hi := 0, b.B
+	if n > 1 {
+		lo, hi = batch.PartRange(b.B, i, n)
 	}
-	cols := max(1, r.ChunkTokens/max(b.L, 1))
-	return b.Split((b.B + cols - 1) / cols)
+	L := 0
+	for _, l := range b.Lens[lo:hi] {
+		L = max(L, l)
+	}
+	B := hi - lo
+	if r.ChunkTokens <= 0 || B*L <= r.ChunkTokens {
+		if n == 1 {
+			return []*batch.Batch{b}
+		}
+		return []*batch.Batch{b.Columns(lo, hi)}
+	}
+	cols := max(1, r.ChunkTokens/max(L, 1))
+	k := min((B+cols-1)/cols, B)
+	out := make([]*batch.Batch, k)
+	for j := range out {
+		a, z := batch.PartRange(B, j, k)
+		out[j] = b.Columns(lo+a, lo+z)
+	}
+	return out
 }
 
 // LossAndGrad computes the negative log-likelihood of batch b under the
@@ -99,7 +120,7 @@ func (r *Runner) LossAndGrad(b *batch.Batch) (negLogLik float64, numEvents int) 
 	lls := make([]float64, n)
 	r.workers.Run(n, func(i int, t *engine.Tape) {
 		// each worker cuts its own columns (batch.Split's parts)
-		for _, ch := range r.Chunks(b.Part(i, n)) {
+		for _, ch := range r.Chunks(b, i, n) {
 			t.Reset()
 			ll, _ := r.Forward(t, ch, r.Train)
 			lls[i] += ll.Item()
@@ -118,7 +139,7 @@ func (r *Runner) BatchLogLik(b *batch.Batch, c likelihood.Convention) likelihood
 	n := b.NumParts(r.workers.N())
 	parts := make([]likelihood.Parts, n)
 	r.workers.Eval(n, func(i int, t *engine.Tape) {
-		for _, ch := range r.Chunks(b.Part(i, n)) {
+		for _, ch := range r.Chunks(b, i, n) {
 			t.Reset()
 			_, p := r.Forward(t, ch, c)
 			parts[i].Add(p)
