@@ -409,3 +409,30 @@ func BenchmarkSplit(b *testing.B) {
 		bt.Split(2)
 	}
 }
+
+// TestColumns checks that Columns over PartRange's ranges gives Part's
+// sub-batches (and so a fresh Pack of their indices), and that a range
+// outside the batch panics.
+func TestColumns(t *testing.T) {
+	ds := randomDataset(6, 17, 11, 4)
+	idx := rand.New(rand.NewPCG(3, 4)).Perm(len(ds.Seqs))
+	b := Pack(ds, idx)
+	for _, n := range []int{2, 3, 5, 17} {
+		for i := 0; i < n; i++ {
+			lo, hi := PartRange(b.B, i, n)
+			if c, p := b.Columns(lo, hi), b.Part(i, n); !reflect.DeepEqual(c, p) {
+				t.Fatalf("Columns(%d, %d) differs from Part(%d, %d)", lo, hi, i, n)
+			}
+		}
+	}
+	for _, r := range [][2]int{{-1, 2}, {3, 3}, {0, b.B + 1}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Columns(%d, %d) of %d columns did not panic", r[0], r[1], b.B)
+				}
+			}()
+			b.Columns(r[0], r[1])
+		}()
+	}
+}
